@@ -1,0 +1,48 @@
+"""The one way to record who did what to which object, from where.
+
+Services call `record_event` inside their transaction, so an action and its audit row are
+committed together or not at all.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from langcert.core.models import AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The caller's address. Behind a proxy, the proxy sets REMOTE_ADDR (see README)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_event(
+    *,
+    actor: Any,
+    action: str,
+    target: models.Model | None = None,
+    request: HttpRequest | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one audit row. `actor` is a user, or None for the system (tasks, commands).
+
+    `data` holds identifiers and facts, never personal data such as names or emails.
+    """
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        ip_address=client_ip(request),
+        data=data or {},
+    )
+
+
+def events_for(target: models.Model):
+    return AuditEvent.objects.filter(
+        target_type=target._meta.label_lower, target_id=str(target.pk)
+    )

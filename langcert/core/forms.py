@@ -1,0 +1,60 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from langcert.core import ratelimit
+from langcert.core.audit import client_ip
+from langcert.core.mail import queue_email
+
+LOGIN_FAILURES_ALLOWED = 10
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+class LoginForm(AuthenticationForm):
+    """Email and password, with failed attempts limited per address and per account."""
+
+    username = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "rate_limited": _("Too many failed attempts. Wait 15 minutes and try again."),
+    }
+
+    def _limit_keys(self) -> list[tuple[str, str]]:
+        email = (self.data.get("username") or "").strip().lower()
+        return [("login-account", email), ("login-ip", client_ip(self.request) or "")]
+
+    def clean(self):
+        keys = self._limit_keys()
+        if any(ratelimit.is_limited(s, i, LOGIN_FAILURES_ALLOWED) for s, i in keys):
+            raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            for scope, ident in keys:
+                ratelimit.count_attempt(scope, ident, LOGIN_WINDOW_SECONDS)
+            raise
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending its message through the outbox."""
+
+    def save(self, domain_override=None, request=None, **kwargs):
+        email = self.cleaned_data["email"]
+        for user in self.get_users(email):
+            uid = urlsafe_base64_encode(force_bytes(user.pk))
+            token = default_token_generator.make_token(user)
+            path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+            queue_email(
+                key=f"password-reset:{user.pk}:{token}",
+                to=user.email,
+                template="password_reset",
+                context={"reset_url": request.build_absolute_uri(path) if request else path},
+                language=user.language,
+                sensitive=True,
+            )

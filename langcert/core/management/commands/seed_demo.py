@@ -1,0 +1,142 @@
+"""Demo data: one user of each role, two centres, sessions and enrolled candidates.
+
+Idempotent: running it again finds what exists and creates only what is missing.
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from langcert.catalog.models import Exam, JobRole
+from langcert.centres import services as centre_services
+from langcert.centres.models import Centre, Entry, Session
+from langcert.core import services as core_services
+from langcert.core.models import User
+from langcert.core.roles import Role
+from langcert.verification.models import Organisation, OrganisationMember
+
+DEMO_PASSWORD = "langcert-demo-2026"
+
+DEMO_USERS = [
+    ("board@langcert.example", Role.BOARD, "Bérénice", "Moreau", "Europe/Paris", "fr"),
+    ("centre@langcert.example", Role.CENTRE, "Claire", "Dubois", "Europe/Paris", "fr"),
+    ("evaluator@langcert.example", Role.EVALUATOR, "Edward", "Hughes", "Europe/London", "en"),
+    ("verifier@university.example", Role.ORGANISATION, "Olivia", "Grant", "America/New_York",
+     "en"),
+    ("candidate@langcert.example", Role.CANDIDATE, "Camille", "Martin", "Europe/Paris", "fr"),
+]
+
+DEMO_CANDIDATES = [
+    ("Camille", "Martin", date(1998, 4, 17), "F", "candidate@langcert.example", "Comptable"),
+    ("Julien", "Lefèvre", date(1991, 11, 2), "M", "julien.lefevre@example.org", "Chef de projet"),
+    ("Amina", "Benali", date(2001, 6, 23), "F", "amina.benali@example.org", "Réceptionniste"),
+    ("Lucas", "Bernard", date(1987, 1, 9), "M", "lucas.bernard@example.org",
+     "Directeur commercial"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent) and print one login per role."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = {row[1]: self.user(*row) for row in DEMO_USERS}
+            organisation = self.organisation(users[Role.ORGANISATION])
+            paris, boston = self.centres(users[Role.CENTRE])
+            sessions = self.sessions(users[Role.BOARD], paris, boston)
+            self.entries(users[Role.CENTRE], sessions[0], users[Role.CANDIDATE])
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Approved organisation: {organisation.name}")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for email, role, *_ in DEMO_USERS:
+            self.stdout.write(f"  {Role(role).label:<20} {email}")
+
+    def user(self, email, role, first, last, tz, language) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = core_services.user_create(
+                actor=None, email=email, role=role, password=DEMO_PASSWORD,
+                first_name=first, last_name=last, time_zone=tz, language=language,
+            )
+        return user
+
+    def organisation(self, verifier: User) -> Organisation:
+        organisation, _ = Organisation.objects.get_or_create(
+            name="University of Northfield",
+            defaults={
+                "kind": Organisation.Kind.UNIVERSITY,
+                "website": "https://www.northfield.example",
+                "address": "1 College Green, Northfield, MA 01001, USA",
+                "country": "US",
+                "status": Organisation.Status.APPROVED,
+            },
+        )
+        OrganisationMember.objects.get_or_create(
+            user=verifier,
+            defaults={"organisation": organisation, "is_primary": True,
+                      "job_title": "Admissions officer"},
+        )
+        return organisation
+
+    def centres(self, staff: User) -> tuple[Centre, Centre]:
+        paris, _ = Centre.objects.get_or_create(
+            code="FR-PAR-01",
+            defaults={"name": "Centre d’Étude de Langues de Paris", "city": "Paris",
+                      "country": "FR", "time_zone": "Europe/Paris", "language": "fr"},
+        )
+        boston, _ = Centre.objects.get_or_create(
+            code="US-BOS-01",
+            defaults={"name": "Boston Language Centre", "city": "Boston", "country": "US",
+                      "time_zone": "America/New_York", "language": "en"},
+        )
+        paris.staff.add(staff)
+        return paris, boston
+
+    def sessions(self, board: User, paris: Centre, boston: Centre) -> list[Session]:
+        now = timezone.now()
+        plans = [
+            (paris, "adaptive-en", now - timedelta(days=2), now + timedelta(days=12)),
+            (paris, "c1-advanced", now - timedelta(days=40), now - timedelta(days=39)),
+            (boston, "b2-first", now + timedelta(days=20), now + timedelta(days=21)),
+        ]
+        sessions = []
+        for centre, exam_code, opens, closes in plans:
+            exam = Exam.objects.get(code=exam_code)
+            session = Session.objects.filter(centre=centre, exam=exam).first()
+            if session is None:
+                local = ZoneInfo(centre.time_zone)
+                release = datetime.combine(
+                    (closes + timedelta(days=14)).astimezone(local).date(),
+                    datetime.min.time().replace(hour=10), tzinfo=local,
+                )
+                session = centre_services.session_create(
+                    actor=board, exam=exam, centre=centre, opens_at=opens, closes_at=closes,
+                    results_release_at=release,
+                )
+            sessions.append(session)
+        return sessions
+
+    def entries(self, staff: User, session: Session, candidate_user: User) -> None:
+        for first, last, born, gender, email, job_name in DEMO_CANDIDATES:
+            exists = Entry.objects.filter(
+                session=session, candidate__first_name=first, candidate__last_name=last
+            ).exists()
+            if exists:
+                continue
+            job = JobRole.objects.get(name_fr=job_name)
+            entry = centre_services.entry_enrol(
+                actor=staff,
+                session=session,
+                data={
+                    "first_name": first, "last_name": last, "date_of_birth": born,
+                    "gender": gender, "email": email, "id_document_number": f"DEMO{born:%y%m%d}",
+                    "time_zone": "", "language": "", "job": job, "target_level": "",
+                    "photo_consent": True, "photo_exemption": "",
+                },
+            )
+            if email == candidate_user.email:
+                entry.candidate.account = candidate_user
+                entry.candidate.save(update_fields=["account"])

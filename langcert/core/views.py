@@ -1,0 +1,82 @@
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from langcert.centres.selectors import entries_of_account
+from langcert.core.forms import LoginForm, OutboxPasswordResetForm
+from langcert.core.models import OutboundEmail
+from langcert.core.permissions import role_required
+from langcert.core.roles import Role
+
+ROLE_HOMES = {
+    Role.BOARD: "board_home",
+    Role.CENTRE: "centres:home",
+    Role.EVALUATOR: "evaluator_home",
+    Role.ORGANISATION: "organisation_home",
+    Role.CANDIDATE: "candidate_home",
+}
+
+
+def home(request):
+    """Send each person to their own area; visitors to the sign-in page."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect(ROLE_HOMES.get(request.user.role, "login"))
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+    template_name = "core/password_reset_form.html"
+    success_url = reverse_lazy("password_reset_done")
+
+
+@require_POST
+def switch_language(request):
+    """The French/English switch: remembered in a cookie, and as the account's preference."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in {"fr", "en"}:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
+
+
+@role_required(Role.BOARD)
+def board_home(request):
+    return render(request, "core/board_home.html")
+
+
+@role_required(Role.BOARD)
+def outbox(request):
+    """Every email the platform sent or will send, so the demo works without SMTP."""
+    page = Paginator(OutboundEmail.objects.defer("attachment"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "core/outbox.html", {"page": page})
+
+
+@role_required(Role.EVALUATOR)
+def evaluator_home(request):
+    return render(request, "core/evaluator_home.html")
+
+
+@role_required(Role.ORGANISATION)
+def organisation_home(request):
+    membership = getattr(request.user, "organisation_membership", None)
+    return render(request, "core/organisation_home.html", {"membership": membership})
+
+
+@role_required(Role.CANDIDATE)
+def candidate_home(request):
+    return render(
+        request, "core/candidate_home.html", {"entries": entries_of_account(request.user)}
+    )

@@ -1,0 +1,274 @@
+"""The item pool of one skill, as plain arrays, plus tables derived from it once.
+
+A :class:`SkillPool` is what the selection and estimation functions read.  It is
+immutable; the Django side builds one per (bank version, skill), caches it in
+the process, and stores the per-request CAT state separately as plain lists
+(see :class:`.selection.CatState`).
+
+Derived tables (computed lazily, on the estimation grid ``GRID`` of G nodes):
+
+* ``log_prob_table`` ``(I, K, G)``: ``log P_i(X = k | theta_g)``; the likelihood of
+  an answer pattern on the grid is then a sum of rows, no transcendental calls.
+* ``ranked`` ``(T, G, L)``: for each item type and grid node, the L operational
+  items with the highest information there, best first, with ``ranked_info``.
+  Selection only re-ranks these few candidates exactly at the current estimate,
+  and falls back to a full scan when it cannot prove the short list suffices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .estimation import GRID
+from .models import category_log_probs, item_information, n_categories
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Length of each per-node short list of candidates.
+SHORTLIST = 48
+
+
+@dataclass(frozen=True, eq=False)
+class SkillPool:
+    """Arrays describing the items of one skill (index ``i`` = row ``i`` everywhere).
+
+    Attributes:
+        a, b, c: 3PL parameters ``(I,)`` (``c = 0`` for 2PL items; for GPCM items ``b``
+            is the mean step and ``c`` is ignored).
+        steps: ``(I, M)`` GPCM step difficulties padded with NaN; all-NaN beyond the
+            first column for dichotomous items; ``None`` if the pool is all dichotomous.
+        item_type: ``(I,)`` small integer codes (0..T-1) used by content balancing.
+        enemies: ``(I, E)`` enemy-set ids padded with -1: two items that share an id are
+            never given to the same candidate.
+        is_pretest: ``(I,)`` unscored items, never chosen by the adaptive algorithm.
+        item_ids: ``(I,)`` external identifiers (database keys).
+        sh_k: ``(I, S)`` conditional Sympson-Hetter parameters: the probability that a
+            selected item is administered, for each ability stratum; 1 = no control.
+        sh_edges: ``(S - 1,)`` ascending theta edges separating the strata.
+    """
+
+    a: FloatArray
+    b: FloatArray
+    c: FloatArray
+    steps: FloatArray | None
+    item_type: IntArray
+    enemies: IntArray
+    is_pretest: NDArray[np.bool_]
+    item_ids: IntArray
+    sh_k: FloatArray
+    sh_edges: FloatArray
+    shortlist: int = field(default=SHORTLIST)
+
+    @property
+    def n_items(self) -> int:
+        return int(self.a.shape[0])
+
+    @property
+    def n_types(self) -> int:
+        return int(self.item_type.max()) + 1 if self.n_items else 0
+
+    @cached_property
+    def n_cat(self) -> IntArray:
+        """Score categories per item (2 for dichotomous items)."""
+        return n_categories(self.steps, self.n_items)
+
+    @cached_property
+    def log_prob_table(self) -> FloatArray:
+        """``log P_i(k | GRID_g)`` as ``(I, K, G)``."""
+        lp = category_log_probs(GRID, self.a, self.b, self.c, self.steps)  # (G, I, K)
+        return np.ascontiguousarray(np.transpose(lp, (1, 2, 0)))
+
+    @cached_property
+    def info_grid(self) -> FloatArray:
+        """Item information on the grid, ``(G, I)``."""
+        return item_information(GRID, self.a, self.b, self.c, self.steps)
+
+    @cached_property
+    def info_slack(self) -> float:
+        """Bound on how much any item's information can change within half a grid step.
+
+        The largest change between neighbouring nodes, doubled for safety; used to
+        prove that the short list holds the true top candidates at the estimate.
+        """
+        if self.n_items == 0:
+            return 0.0
+        return float(2.0 * np.max(np.abs(np.diff(self.info_grid, axis=0))))
+
+    @cached_property
+    def _ranked(self) -> tuple[IntArray, FloatArray]:
+        g = GRID.size
+        n_t = max(self.n_types, 1)
+        lst = self.shortlist
+        ranked = np.full((n_t, g, lst), -1, dtype=np.int64)
+        rinfo = np.full((n_t, g, lst), -np.inf)
+        for t in range(n_t):
+            idx = np.flatnonzero((self.item_type == t) & ~self.is_pretest)
+            if idx.size == 0:
+                continue
+            info = self.info_grid[:, idx]
+            m = min(lst, idx.size)
+            if m < idx.size:
+                part = np.argpartition(-info, m - 1, axis=1)[:, :m]
+            else:
+                part = np.broadcast_to(np.arange(idx.size), (g, idx.size))
+            vals = np.take_along_axis(info, part, axis=1)
+            order = np.argsort(-vals, axis=1, kind="stable")
+            ranked[t, :, :m] = idx[np.take_along_axis(part, order, axis=1)]
+            rinfo[t, :, :m] = np.take_along_axis(vals, order, axis=1)
+        return ranked, rinfo
+
+    @property
+    def ranked(self) -> IntArray:
+        """``(T, G, L)`` best operational items per type and grid node (-1 pads)."""
+        return self._ranked[0]
+
+    @property
+    def ranked_info(self) -> FloatArray:
+        """Information at the node of the entries of :attr:`ranked` (-inf pads)."""
+        return self._ranked[1]
+
+    @cached_property
+    def enemy_members(self) -> IntArray:
+        """``(n_sets, max_size)`` items of each enemy set, padded with -1."""
+        ids = self.enemies[self.enemies >= 0]
+        if ids.size == 0:
+            return np.zeros((0, 1), dtype=np.int64)
+        n_sets = int(ids.max()) + 1
+        rows, cols = np.nonzero(self.enemies >= 0)
+        sets = self.enemies[rows, cols]
+        counts = np.bincount(sets, minlength=n_sets)
+        out = np.full((n_sets, int(counts.max())), -1, dtype=np.int64)
+        order = np.argsort(sets, kind="stable")
+        sets_sorted = sets[order]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        pos = np.arange(sets_sorted.size) - starts[sets_sorted]
+        out[sets_sorted, pos] = rows[order]
+        return out
+
+    @cached_property
+    def _id_index(self) -> dict[int, int]:
+        return {int(v): i for i, v in enumerate(self.item_ids)}
+
+    def index_of(self, item_ids: ArrayLike) -> IntArray:
+        """Pool indices of external item ids (KeyError for unknown ids)."""
+        m = self._id_index
+        return np.array([m[int(v)] for v in np.atleast_1d(np.asarray(item_ids))], dtype=np.int64)
+
+    def blocked_by(self, indices: ArrayLike) -> IntArray:
+        """Indices of every item sharing an enemy set with any of ``indices`` (incl. themselves)."""
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.size == 0 or self.enemy_members.shape[0] == 0:
+            return idx
+        sets = self.enemies[idx]
+        sets = sets[sets >= 0]
+        members = self.enemy_members[sets].ravel()
+        return np.union1d(idx, members[members >= 0])
+
+    def stratum(self, theta: ArrayLike) -> IntArray:
+        """Sympson-Hetter stratum of each ability value."""
+        return np.searchsorted(self.sh_edges, np.asarray(theta, dtype=np.float64), side="right")
+
+    def with_exposure(self, sh_k: ArrayLike, sh_edges: ArrayLike) -> SkillPool:
+        """A copy carrying new Sympson-Hetter parameters (shares the item arrays)."""
+        k = np.asarray(sh_k, dtype=np.float64).reshape(self.n_items, -1)
+        e = np.asarray(sh_edges, dtype=np.float64).reshape(-1)
+        if k.shape[1] != e.size + 1:
+            raise ValueError("sh_k needs one column per stratum (len(sh_edges) + 1)")
+        new = SkillPool(self.a, self.b, self.c, self.steps, self.item_type, self.enemies,
+                        self.is_pretest, self.item_ids, k, e, self.shortlist)
+        # The derived tables do not depend on exposure: reuse any already built.
+        for name in ("log_prob_table", "info_grid", "info_slack", "_ranked", "enemy_members",
+                     "n_cat"):
+            if name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        return new
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready representation (lists), including the exposure parameters."""
+        return {
+            "a": self.a.tolist(),
+            "b": self.b.tolist(),
+            "c": self.c.tolist(),
+            "steps": None if self.steps is None else
+            [[None if np.isnan(v) else float(v) for v in row] for row in self.steps],
+            "item_type": self.item_type.tolist(),
+            "enemies": self.enemies.tolist(),
+            "is_pretest": self.is_pretest.tolist(),
+            "item_ids": self.item_ids.tolist(),
+            "sh_k": self.sh_k.tolist(),
+            "sh_edges": self.sh_edges.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SkillPool:
+        """Inverse of :meth:`to_dict`."""
+        steps = d.get("steps")
+        if steps is not None:
+            steps = [[np.nan if v is None else v for v in row] for row in steps]
+        return make_pool(d["a"], d["b"], d.get("c"), steps=steps, item_type=d.get("item_type"),
+                         enemies=d.get("enemies"), is_pretest=d.get("is_pretest"),
+                         item_ids=d.get("item_ids"), sh_k=d.get("sh_k"),
+                         sh_edges=d.get("sh_edges"))
+
+
+def make_pool(
+    a: ArrayLike,
+    b: ArrayLike,
+    c: ArrayLike | None = None,
+    *,
+    steps: ArrayLike | None = None,
+    item_type: ArrayLike | None = None,
+    enemies: ArrayLike | None = None,
+    is_pretest: ArrayLike | None = None,
+    item_ids: ArrayLike | None = None,
+    sh_k: ArrayLike | None = None,
+    sh_edges: ArrayLike | None = None,
+    shortlist: int = SHORTLIST,
+) -> SkillPool:
+    """Validate and normalise item arrays into a :class:`SkillPool`.
+
+    ``enemies`` may be 1-D (one set id per item, -1 for none) or 2-D padded with -1.
+    Missing ``sh_k`` means no exposure control (all ones, one stratum).
+    """
+    a_ = np.asarray(a, dtype=np.float64).reshape(-1)
+    n = a_.size
+    b_ = np.asarray(b, dtype=np.float64).reshape(-1)
+    c_ = np.zeros(n) if c is None else np.asarray(c, dtype=np.float64).reshape(-1)
+    if b_.size != n or c_.size != n:
+        raise ValueError("a, b and c must have the same length")
+    if np.any(a_ <= 0) or np.any(c_ < 0) or np.any(c_ >= 1):
+        raise ValueError("need a > 0 and 0 <= c < 1")
+    s_ = None
+    if steps is not None:
+        s_ = np.atleast_2d(np.asarray(steps, dtype=np.float64))
+        if s_.shape[0] != n:
+            raise ValueError("steps needs one row per item")
+        if not np.any(np.sum(~np.isnan(s_), axis=1) > 1):
+            s_ = None  # every item is dichotomous: use the 3PL fast path
+    t_ = np.zeros(n, dtype=np.int64) if item_type is None else np.asarray(item_type, np.int64)
+    if t_.size and t_.min() < 0:
+        raise ValueError("item_type codes must be >= 0")
+    if enemies is None:
+        e_ = np.full((n, 1), -1, dtype=np.int64)
+    else:
+        e_ = np.asarray(enemies, dtype=np.int64)
+        e_ = e_.reshape(n, -1) if e_.ndim <= 1 else e_
+    p_ = np.zeros(n, dtype=bool) if is_pretest is None else np.asarray(is_pretest, dtype=bool)
+    ids = np.arange(n, dtype=np.int64) if item_ids is None else np.asarray(item_ids, np.int64)
+    edges = np.zeros(0) if sh_edges is None else np.asarray(sh_edges, np.float64).reshape(-1)
+    if np.any(np.diff(edges) <= 0):
+        raise ValueError("sh_edges must be strictly ascending")
+    k_ = (np.ones((n, edges.size + 1)) if sh_k is None
+          else np.asarray(sh_k, dtype=np.float64).reshape(n, -1))
+    if k_.shape[1] != edges.size + 1:
+        raise ValueError("sh_k needs one column per stratum (len(sh_edges) + 1)")
+    if np.any((k_ < 0) | (k_ > 1)):
+        raise ValueError("Sympson-Hetter parameters are probabilities")
+    return SkillPool(a_, b_, c_, s_, t_.reshape(-1), e_, p_.reshape(-1), ids.reshape(-1),
+                     k_, edges, shortlist)

@@ -1,0 +1,406 @@
+"""Item selection for one skill: maximum information, randomesque, Sympson-Hetter, content.
+
+The core, :func:`select_items`, works in lock-step on ``N`` candidates at once (the
+simulator uses thousands, a web request uses one):
+
+1. Eligible items: operational (not pretest), not ``blocked`` (already given,
+   seen in an earlier attempt, or sharing an enemy set with a given item), and of
+   a type whose quota in the section is not yet filled.
+2. Rank the eligible items by Fisher information ``I_i(target)`` at the target
+   ability (the current estimate, or a cut score, see :func:`selection_target`).
+3. Randomesque with conditional Sympson-Hetter (Kingsbury & Zara, 1989;
+   Sympson & Hetter, 1985; Stocking & Lewis, 1998): draw one of the ``k`` best
+   remaining items uniformly; administer it with probability ``K_i(s)`` where ``s``
+   is the ability stratum of the current estimate; if the lottery fails, drop it
+   for this step and draw again.  If every candidate fails, the best one is given.
+
+Only a short list of candidates per grid node is re-ranked exactly (see
+:mod:`.bank`); a candidate row falls back to a full scan whenever the short list
+cannot be shown to contain every item the procedure might reach, so the result is
+the same as scanning the whole pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .bank import SkillPool
+from .estimation import GRID, GRID_MAX, GRID_MIN, Estimate, eap_from_grid, normal_log_prior
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+_H = (GRID_MAX - GRID_MIN) / (GRID.size - 1)
+
+
+def grid_index(theta: ArrayLike) -> IntArray:
+    """Nearest node of :data:`.estimation.GRID` for each theta."""
+    t = np.asarray(theta, dtype=np.float64)
+    return np.clip(np.rint((t - GRID_MIN) / _H), 0, GRID.size - 1).astype(np.int64)
+
+
+def information_at(pool: SkillPool, theta: FloatArray, items: IntArray) -> FloatArray:
+    """Information of ``items[n, l]`` at ``theta[n]``, elementwise, shape of ``items``.
+
+    3PL: ``a^2 P*^2 Q / P``; GPCM: ``a^2 Var(X)``.  Negative indices give -inf.
+    """
+    safe = np.maximum(items, 0)
+    a = pool.a[safe]
+    c = pool.c[safe]
+    t = theta[:, None]
+    p_star = 0.5 * (1.0 + np.tanh(0.5 * a * (t - pool.b[safe])))
+    p = c + (1.0 - c) * p_star
+    info = a * a * p_star * p_star * (1.0 - p) / np.maximum(p, 1e-12)
+    if pool.steps is not None:
+        poly = pool.n_cat[safe] > 2
+        if np.any(poly):
+            rows = np.nonzero(poly)
+            info[rows] = _gpcm_elementwise(t[rows[0], 0], a[rows], pool.steps[safe[rows]])
+    return np.where(items >= 0, info, -np.inf)
+
+
+def _gpcm_elementwise(theta: FloatArray, a: FloatArray, steps: FloatArray) -> FloatArray:
+    """GPCM information of item row ``j`` at ``theta[j]`` (elementwise, no outer product)."""
+    valid = ~np.isnan(steps)
+    diffs = np.where(valid, theta[:, None] - np.nan_to_num(steps), -np.inf)
+    z = a[:, None] * np.concatenate([np.zeros((theta.size, 1)), np.cumsum(diffs, 1)], 1)
+    e = np.exp(z - z.max(1, keepdims=True))
+    p = e / e.sum(1, keepdims=True)
+    k = np.arange(p.shape[1], dtype=np.float64)
+    mean = p @ k
+    return a * a * np.maximum(p @ (k * k) - mean * mean, 0.0)
+
+
+def _lottery(
+    cand: IntArray,
+    avail: BoolArray,
+    sh: FloatArray,
+    k: int,
+    rng: np.random.Generator,
+) -> tuple[IntArray, IntArray]:
+    """Randomesque + Sympson-Hetter over sorted candidate rows.
+
+    Returns the chosen item per row (-1 if a row has no available candidate), the
+    deepest sorted position each row looked at (for the exactness check) and a mask of
+    the candidates that lost their lottery (classic Sympson-Hetter drops those for the
+    rest of the candidate's test, which makes ``P(A_i) = K_i P(S_i)`` hold exactly).
+    """
+    n, width = cand.shape
+    start = avail
+    avail = avail.copy()
+    chosen = np.full(n, -1, dtype=np.int64)
+    depth = np.zeros(n, dtype=np.int64)
+    open_rows = np.flatnonzero(avail.any(axis=1))
+    first_valid = np.where(avail.any(axis=1), np.argmax(avail, axis=1), -1)
+    while open_rows.size:
+        av = avail[open_rows]
+        csum = np.cumsum(av, axis=1)
+        n_av = np.minimum(csum[:, -1], k)
+        has = n_av > 0
+        # Exhausted rows: every candidate failed its lottery, give the best one.
+        dead = open_rows[~has]
+        chosen[dead] = cand[dead, first_valid[dead]]
+        open_rows, av, csum, n_av = open_rows[has], av[has], csum[has], n_av[has]
+        if open_rows.size == 0:
+            break
+        r = (rng.random(open_rows.size) * n_av).astype(np.int64) + 1
+        pos = np.argmax((csum == r[:, None]) & av, axis=1)
+        depth[open_rows] = np.maximum(depth[open_rows], np.argmax(csum >= n_av[:, None], 1))
+        accept = rng.random(open_rows.size) < sh[open_rows, pos]
+        chosen[open_rows[accept]] = cand[open_rows[accept], pos[accept]]
+        rej = open_rows[~accept]
+        avail[rej, pos[~accept]] = False
+        open_rows = rej
+    # Rows that exhausted every lottery gave their best item: it is not rejected.
+    rejected = start & ~avail & (cand != chosen[:, None])
+    return chosen, depth, rejected
+
+
+class Selection(NamedTuple):
+    """Result of :func:`select_items`."""
+
+    items: IntArray
+    rejected_rows: IntArray
+    rejected_items: IntArray
+
+
+def select_items(
+    pool: SkillPool,
+    target: ArrayLike,
+    blocked: BoolArray,
+    rng: np.random.Generator,
+    *,
+    k: int = 5,
+    type_allowed: BoolArray | None = None,
+    stratum_theta: ArrayLike | None = None,
+    exposure: bool = True,
+) -> Selection:
+    """Choose the next operational item for each of ``N`` candidates.
+
+    Args:
+        pool: the skill's items.
+        target: ``(N,)`` ability at which information is maximised.
+        blocked: ``(N, I)`` items that may not be given (seen, enemies, excluded).
+        rng: random generator (randomesque draw and exposure lottery).
+        k: randomesque width (1 = plain maximum information).
+        type_allowed: ``(N, T)`` item types still open in the section's blueprint.
+        stratum_theta: ``(N,)`` ability used to pick the Sympson-Hetter stratum
+            (defaults to ``target``; pass the current estimate).
+        exposure: apply the Sympson-Hetter lottery.
+
+    Returns:
+        :class:`Selection`: ``items`` ``(N,)`` pool indices (-1 where nothing is
+        eligible) and the (row, item) pairs that lost the exposure lottery, which
+        the caller must block for the rest of that candidate's test.
+    """
+    tgt = np.atleast_1d(np.asarray(target, dtype=np.float64))
+    n = tgt.size
+    blocked = np.atleast_2d(blocked)
+    n_types = max(pool.n_types, 1)
+    if type_allowed is None:
+        type_allowed = np.ones((n, n_types), dtype=bool)
+    type_allowed = np.atleast_2d(type_allowed)
+    g = grid_index(tgt)
+    st_theta = tgt if stratum_theta is None else np.atleast_1d(np.asarray(stratum_theta, float))
+    stratum = pool.stratum(st_theta)
+
+    ranked = pool.ranked  # (T, G, L)
+    lst = ranked.shape[2]
+    cand = np.transpose(ranked[:, g, :], (1, 0, 2))  # (N, T, L)
+    cand = np.where(type_allowed[:, :, None], cand, -1).reshape(n, n_types * lst)
+    valid = cand >= 0
+    valid[valid] = ~blocked[np.nonzero(valid)[0], cand[valid]]
+    info = np.where(valid, information_at(pool, tgt, cand), -np.inf)
+    order = np.argsort(-info, axis=1, kind="stable")
+    cand_s = np.take_along_axis(cand, order, axis=1)
+    info_s = np.take_along_axis(info, order, axis=1)
+    avail = np.isfinite(info_s)
+    sh = pool.sh_k[np.maximum(cand_s, 0), stratum[:, None]] if exposure else np.ones(cand_s.shape)
+    chosen, depth, rej_mask = _lottery(cand_s, avail, sh, k, rng)
+
+    # Exactness: an item missing from the short lists has information at the target
+    # below (last listed information at the node + slack) for its type.  Positions
+    # reached by the procedure must all beat that bound, unless the lists are complete.
+    full_types = np.isfinite(pool.ranked_info[:, :, -1])  # (T, G): list may omit items
+    bound = np.where(full_types[:, g].T & type_allowed,
+                     pool.ranked_info[:, g, -1].T + pool.info_slack, -np.inf).max(axis=1)
+    reached = np.take_along_axis(info_s, np.minimum(depth, info_s.shape[1] - 1)[:, None], 1)[:, 0]
+    unsure = np.isfinite(bound) & ((reached < bound) | (chosen < 0))
+    rej_mask[unsure] = False
+    rej_rows, rej_pos = np.nonzero(rej_mask)
+    rej_rows_l = [rej_rows]
+    rej_items_l = [cand_s[rej_rows, rej_pos]]
+    for row in np.flatnonzero(unsure):
+        chosen[row], lost = _select_full(pool, tgt[row], blocked[row], type_allowed[row],
+                                         int(stratum[row]), rng, k, exposure)
+        rej_rows_l.append(np.full(lost.size, row, dtype=np.int64))
+        rej_items_l.append(lost)
+    return Selection(chosen, np.concatenate(rej_rows_l), np.concatenate(rej_items_l))
+
+
+def _select_full(
+    pool: SkillPool,
+    target: float,
+    blocked: BoolArray,
+    type_allowed: BoolArray,
+    stratum: int,
+    rng: np.random.Generator,
+    k: int,
+    exposure: bool,
+) -> tuple[int, IntArray]:
+    """The same procedure as :func:`select_items` on the whole pool (one candidate)."""
+    items = np.arange(pool.n_items)[None, :]
+    info = information_at(pool, np.array([target]), items)[0]
+    ok = ~blocked & ~pool.is_pretest & type_allowed[pool.item_type]
+    info = np.where(ok, info, -np.inf)
+    order = np.argsort(-info, kind="stable")
+    order = order[np.isfinite(info[order])]
+    if order.size == 0:
+        return -1, np.zeros(0, dtype=np.int64)
+    sh = pool.sh_k[order, stratum] if exposure else np.ones(order.size)
+    chosen, _, rej = _lottery(order[None, :], np.ones((1, order.size), bool), sh[None, :], k, rng)
+    return int(chosen[0]), order[rej[0]]
+
+
+def selection_target(
+    theta: FloatArray, se: FloatArray, cuts: FloatArray | None, rule: str = "estimate"
+) -> FloatArray:
+    """Ability at which to maximise information.
+
+    ``"estimate"``: the current estimate.  ``"cut"``: the cut score nearest to the
+    estimate when that cut lies within one SE of it (a decision is at stake there),
+    otherwise the estimate (Spray & Reckase, 1994; Eggen, 1999).
+    """
+    if rule == "estimate" or cuts is None or len(cuts) == 0:
+        return theta
+    if rule != "cut":
+        raise ValueError(f"unknown selection rule {rule!r}")
+    cuts_ = np.asarray(cuts, dtype=np.float64)
+    nearest = cuts_[np.argmin(np.abs(theta[:, None] - cuts_[None, :]), axis=1)]
+    return np.where(np.abs(nearest - theta) < se, nearest, theta)
+
+
+def allowed_types(counts: IntArray, quota: IntArray | None, n_types: int) -> BoolArray:
+    """Types still open: ``counts[n, t] < quota[t]``; all open once every quota is met.
+
+    ``counts`` is ``(N, T)`` scored items given per type; ``quota`` is ``(T,)``.
+    """
+    counts = np.atleast_2d(counts)
+    if quota is None:
+        return np.ones((counts.shape[0], n_types), dtype=bool)
+    q = np.asarray(quota, dtype=np.int64)
+    open_ = counts < q
+    done = ~open_.any(axis=1)
+    open_[done] = True
+    return open_
+
+
+# ---------------------------------------------------------------------------
+# Per-request API: state as plain lists, storable as JSON between HTTP requests.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatConfig:
+    """Test design for one skill.
+
+    Attributes:
+        test_length: scored items per skill (fixed length).
+        k: randomesque width.
+        type_quota: scored items per item type in the section (sums to ``test_length``),
+            or ``None`` for no content balancing.
+        pretest_positions: 0-based positions in the full sequence (scored + pretest)
+            at which an unscored pretest item is seeded.
+        exposure: apply the Sympson-Hetter lottery.
+        rule: selection target rule, ``"estimate"`` or ``"cut"``.
+    """
+
+    test_length: int = 10
+    k: int = 5
+    type_quota: tuple[int, ...] | None = None
+    pretest_positions: tuple[int, ...] = ()
+    exposure: bool = True
+    rule: str = "estimate"
+
+    @property
+    def total_length(self) -> int:
+        return self.test_length + len(self.pretest_positions)
+
+
+@dataclass
+class CatState:
+    """Everything a skill's CAT needs between requests, as plain JSON-able lists.
+
+    ``item_ids`` are external ids in the order given; ``responses`` the scores;
+    ``scored`` marks operational items (False for pretest items).
+    """
+
+    item_ids: list[int] = field(default_factory=list)
+    responses: list[int] = field(default_factory=list)
+    scored: list[bool] = field(default_factory=list)
+    prior_mean: float = 0.0
+    prior_sd: float = 1.0
+    rejected: list[int] = field(default_factory=list)
+
+    def record(self, item_id: int, response: int, scored: bool = True) -> None:
+        """Append an answered item."""
+        self.item_ids.append(int(item_id))
+        self.responses.append(int(response))
+        self.scored.append(bool(scored))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item_ids": list(self.item_ids), "responses": list(self.responses),
+                "scored": list(self.scored), "prior_mean": self.prior_mean,
+                "prior_sd": self.prior_sd, "rejected": list(self.rejected)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CatState:
+        return cls([int(v) for v in d.get("item_ids", [])],
+                   [int(v) for v in d.get("responses", [])],
+                   [bool(v) for v in d.get("scored", [])],
+                   float(d.get("prior_mean", 0.0)), float(d.get("prior_sd", 1.0)),
+                   [int(v) for v in d.get("rejected", [])])
+
+
+def log_lik_grid(pool: SkillPool, items: ArrayLike, responses: ArrayLike) -> FloatArray:
+    """Log-likelihood on the grid of answered items: ``sum_j log P_{i_j}(x_j | GRID)``."""
+    idx = np.asarray(items, dtype=np.int64)
+    x = np.asarray(responses, dtype=np.int64)
+    if idx.size == 0:
+        return np.zeros(GRID.size)
+    return pool.log_prob_table[idx, x].sum(axis=0)
+
+
+def estimate_state(pool: SkillPool, state: CatState) -> Estimate:
+    """EAP and posterior SD from the scored answers in ``state`` under its normal prior."""
+    scored = np.asarray(state.scored, dtype=bool)
+    idx = pool.index_of(np.asarray(state.item_ids)[scored]) if scored.any() else np.zeros(0, int)
+    ll = log_lik_grid(pool, idx, np.asarray(state.responses)[scored])
+    mean, sd = eap_from_grid(ll, normal_log_prior(GRID, state.prior_mean, state.prior_sd))
+    return Estimate(float(mean), float(sd))
+
+
+def next_item(
+    pool: SkillPool,
+    state: CatState,
+    rng: np.random.Generator,
+    config: CatConfig = CatConfig(),
+    *,
+    excluded_ids: ArrayLike = (),
+    cuts: ArrayLike | None = None,
+) -> int | None:
+    """External id of the next item to show, or ``None`` when the skill is complete.
+
+    Items that lose the Sympson-Hetter lottery are appended to ``state.rejected``
+    (they stay out of this candidate's test): persist ``state`` after the call.
+    ``excluded_ids`` are items the candidate saw in earlier attempts.  Pretest items
+    are seeded at ``config.pretest_positions`` (chosen uniformly among eligible
+    pretest items); the scored items follow :func:`select_items`.
+    """
+    pos = len(state.item_ids)
+    n_scored = int(sum(state.scored))
+    if n_scored >= config.test_length:
+        return None
+    given = pool.index_of(state.item_ids) if state.item_ids else np.zeros(0, np.int64)
+    excl = pool.index_of(excluded_ids) if np.size(excluded_ids) else np.zeros(0, np.int64)
+    blocked = np.zeros(pool.n_items, dtype=bool)
+    blocked[pool.blocked_by(given)] = True
+    blocked[excl] = True
+    if state.rejected:
+        blocked[pool.index_of(state.rejected)] = True
+    if pos in config.pretest_positions:
+        choice = pick_pretest(pool, blocked[None, :], rng)[0]
+        if choice >= 0:
+            return int(pool.item_ids[choice])
+    est = estimate_state(pool, state)
+    theta = np.array([est.theta])
+    target = selection_target(theta, np.array([est.se]),
+                              None if cuts is None else np.asarray(cuts, float), config.rule)
+    counts = np.zeros((1, max(pool.n_types, 1)), dtype=np.int64)
+    scored_idx = given[np.asarray(state.scored, dtype=bool)] if given.size else given
+    np.add.at(counts[0], pool.item_type[scored_idx], 1)
+    quota = None if config.type_quota is None else np.asarray(config.type_quota)
+    allowed = allowed_types(counts, quota, max(pool.n_types, 1))
+    sel = select_items(pool, target, blocked[None, :], rng, k=config.k,
+                       type_allowed=allowed, stratum_theta=theta, exposure=config.exposure)
+    state.rejected.extend(int(v) for v in pool.item_ids[sel.rejected_items])
+    choice = int(sel.items[0])
+    return None if choice < 0 else int(pool.item_ids[choice])
+
+
+def pick_pretest(pool: SkillPool, blocked: BoolArray, rng: np.random.Generator) -> IntArray:
+    """A uniformly drawn eligible pretest item per row of ``blocked`` (-1 if none)."""
+    pre = np.flatnonzero(pool.is_pretest)
+    blocked = np.atleast_2d(blocked)
+    if pre.size == 0:
+        return np.full(blocked.shape[0], -1, dtype=np.int64)
+    ok = ~blocked[:, pre]
+    # Random keys, ineligible ones pushed to -1: argmax is a uniform eligible draw.
+    keys = np.where(ok, rng.random(ok.shape), -1.0)
+    best = np.argmax(keys, axis=1)
+    return np.where(ok.any(axis=1), pre[best], -1)

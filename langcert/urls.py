@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from langcert.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="core/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="core/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="core/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("language/", views.switch_language, name="switch_language"),
+    path("board/", views.board_home, name="board_home"),
+    path("board/outbox/", views.outbox, name="outbox"),
+    path("evaluator/", views.evaluator_home, name="evaluator_home"),
+    path("organisation/", views.organisation_home, name="organisation_home"),
+    path("my/", views.candidate_home, name="candidate_home"),
+    path("centre/", include("langcert.centres.urls")),
+    path("admin/", admin.site.urls),
+]
