@@ -62,7 +62,7 @@ def other_centre_user(make_user, other_centre):
 
 
 def _session(board_user, centre, exam_code, release=None):
-    opens = timezone.now() + timedelta(days=1)
+    opens = release - timedelta(days=30) if release else timezone.now() + timedelta(days=1)
     return centre_services.session_create(
         actor=board_user,
         exam=Exam.objects.get(code=exam_code),
@@ -106,6 +106,16 @@ def person(**overrides):
     return data
 
 
+def _point_celery_at(app, **conf):
+    """Reconfigure the app and drop its cached broker pool and result backend."""
+    app.conf.update(**conf)
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    app._local.__dict__.pop("backend", None)
+
+
 @pytest.fixture
 def celery_worker_on_redis(transactional_db):
     """A real Celery worker thread consuming from Redis, tasks not eager."""
@@ -116,17 +126,14 @@ def celery_worker_on_redis(transactional_db):
     url = os.environ.get("LANGCERT_TEST_REDIS_URL")
     if not url:
         pytest.fail("LANGCERT_TEST_REDIS_URL is not set: run the suite with `make test`.")
-    previous = dict(app.conf)
-    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    keys = ("broker_url", "result_backend", "task_always_eager")
+    previous = {key: app.conf[key] for key in keys}
+    _point_celery_at(app, broker_url=url, result_backend=url, task_always_eager=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield app
     finally:
-        app.conf.update(
-            broker_url=previous["broker_url"],
-            result_backend=previous["result_backend"],
-            task_always_eager=previous["task_always_eager"],
-        )
+        _point_celery_at(app, **previous)
 
 
 @pytest.fixture(scope="session")

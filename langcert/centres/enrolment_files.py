@@ -42,7 +42,7 @@ class EnrolmentFileError(ValueError):
 
 
 def header_key(header: object) -> str:
-    text = " ".join(str(header or "").replace("_", " ").split()).lower()
+    text = " ".join(str(header or "").replace("_", " ").replace("’", "'").split()).lower()
     return HEADER_ALIASES.get(text, text.replace(" ", "_"))
 
 

@@ -46,7 +46,7 @@ class DuplicateEntry(ValidationError):
     pass
 
 
-def ensure_can_manage(actor: Any, centre: Centre) -> None:
+def _ensure_can_manage(actor: Any, centre: Centre) -> None:
     if not can_manage_centre(actor, centre):
         raise PermissionDenied
 
@@ -164,7 +164,7 @@ def entry_enrol(
 
     Raises ValidationError for a duplicate or a missing target level; nothing is written.
     """
-    ensure_can_manage(actor, session.centre)
+    _ensure_can_manage(actor, session.centre)
     data = _check_target(session, dict(data))
     duplicate_field = _find_duplicate(session, data)
     if duplicate_field:
@@ -225,7 +225,7 @@ def entries_import(
     request: HttpRequest | None = None,
 ) -> ImportReport:
     """Enrol every row of a CSV/XLSX file, or none: any error leaves the session unchanged."""
-    ensure_can_manage(actor, session.centre)
+    _ensure_can_manage(actor, session.centre)
     try:
         rows = read_enrolment_file(file_name, content)
     except EnrolmentFileError as error:
@@ -247,7 +247,7 @@ def entry_reissue_secret(
     *, actor: Any, entry: Entry, request: HttpRequest | None = None
 ) -> Entry:
     """Issue a new Secret Number (the old one stops working) and re-send the confirmation."""
-    ensure_can_manage(actor, entry.session.centre)
+    _ensure_can_manage(actor, entry.session.centre)
     secret = identifiers.random_code(identifiers.SECRET_NUMBER_LENGTH)
     with transaction.atomic():
         entry.secret_hash = make_password(secret)
@@ -269,7 +269,7 @@ def session_create(
     request: HttpRequest | None = None,
 ) -> Session:
     """Open a session of `exam` at `centre` (board staff, or the centre's own staff)."""
-    ensure_can_manage(actor, centre)
+    _ensure_can_manage(actor, centre)
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": _("The window must close after it opens.")})
     if results_release_at < closes_at:
@@ -294,7 +294,7 @@ def entry_set_photo_consent(
     request: HttpRequest | None = None,
 ) -> Entry:
     """Record the candidate's consent (or exemption) for showing the test-day photo."""
-    ensure_can_manage(actor, entry.session.centre)
+    _ensure_can_manage(actor, entry.session.centre)
     if exemption not in Entry.PhotoExemption.values:
         raise ValidationError({"photo_exemption": _("Unknown exemption.")})
     with transaction.atomic():

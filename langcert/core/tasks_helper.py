@@ -1,7 +1,5 @@
 """The one way services start background work: after their transaction commits."""
 
-from functools import partial
-
 from celery import Task
 from django.db import transaction
 
@@ -13,4 +11,9 @@ def enqueue(task: Task, *args, **kwargs) -> None:
     keeps a failing broker or in-process task from failing the request that already
     committed; the failure is logged and the periodic sweeps pick the work up again.
     """
-    transaction.on_commit(partial(task.delay, *args, **kwargs), robust=True)
+
+    def send() -> None:
+        task.delay(*args, **kwargs)
+
+    send.__qualname__ = f"enqueue({task.name})"  # named in the log if it fails
+    transaction.on_commit(send, robust=True)
