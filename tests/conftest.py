@@ -7,13 +7,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from langcert.catalog.models import Exam
+from langcert.catalog.loading import load_reference_catalogue
+from langcert.catalog.models import Exam, JobLevelBand, JobRole, Language
 from langcert.centres import services as centre_services
 from langcert.centres.models import Centre
 from langcert.core import services as core_services
 from langcert.core.roles import Role
 
 PASSWORD = "a-Strong-test-pass-42"
+
+
+@pytest.fixture(autouse=True)
+def reference_catalogue(request):
+    """The catalogue the data migration loads, back after a transactional test's flush."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    if not Exam.objects.exists():
+        load_reference_catalogue(Language, Exam, JobLevelBand, JobRole)
 
 
 @pytest.fixture

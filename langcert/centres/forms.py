@@ -63,6 +63,7 @@ class EnrolmentForm(forms.Form):
         label=_("Job"),
         queryset=JobRole.objects.select_related("band"),
         required=False,
+        empty_label=_("Choose a job"),
         help_text=_("Suggests the target level from the job grid."),
     )
     target_level = forms.ChoiceField(

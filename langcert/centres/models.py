@@ -161,3 +161,7 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return self.id_number
+
+    @property
+    def id_number_display(self) -> str:
+        return identifiers.display(self.id_number)

@@ -56,7 +56,7 @@ def test_centre_staff_enrol_by_form_and_see_the_entry(
     assert (entry.target_level, entry.photo_consent) == ("B2", True)
     page = client.get(reverse("centres:session", args=[adaptive_session.public_id]))
     assert "Grace HOPPER" in page.content.decode()
-    assert entry.id_number in page.content.decode()
+    assert entry.id_number_display in page.content.decode()
     [mail] = mailoutbox
     assert mail.to == ["grace@example.org"]
     assert mail.attachments[0][0] == f"confirmation-{entry.id_number}.pdf"
