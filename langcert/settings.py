@@ -129,6 +129,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "langcert.core.tasks.requeue_stale_emails", "schedule": 300.0},
+}
 
 # --- Files: local disk by default, S3-compatible object storage in production ----------
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

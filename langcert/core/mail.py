@@ -101,6 +101,15 @@ def deliver(message_id: int) -> bool:
     return True
 
 
+def stale_message_ids(*, older_than) -> list[int]:
+    """Queued messages created before `older_than` (their task was probably lost)."""
+    return list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.QUEUED, created_at__lt=older_than
+        ).values_list("pk", flat=True)[:500]
+    )
+
+
 def record_failure(message_id: int, error: Exception, final: bool) -> None:
     OutboundEmail.objects.filter(pk=message_id).exclude(
         status=OutboundEmail.Status.SENT

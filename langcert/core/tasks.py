@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from langcert.core import mail
 
@@ -16,3 +19,16 @@ def deliver_email(self, message_id: int) -> bool:
         if final:
             raise
         raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+@shared_task
+def requeue_stale_emails() -> int:
+    """Periodic sweep: re-send messages whose delivery task was lost (broker down at commit,
+    worker killed). Delivery locks each row, so a message is still sent once."""
+    stale = mail.stale_message_ids(older_than=timezone.now() - STALE_AFTER)
+    for message_id in stale:
+        deliver_email.delay(message_id)
+    return len(stale)

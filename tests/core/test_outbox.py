@@ -1,6 +1,7 @@
 """The mail outbox: one row per message, sent exactly once, secrets dropped once sent."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core import mail as django_mail
@@ -86,3 +87,16 @@ def test_celery_round_trip_through_redis_sends_once(celery_worker_on_redis):
     assert message.status == OutboundEmail.Status.SENT
     assert task.delay(message.pk).get(timeout=30) is False
     assert [m.subject for m in django_mail.outbox] == ["Reset your LangCert password"]
+
+
+@pytest.mark.django_db
+def test_the_sweep_resends_a_message_whose_task_was_lost(mailoutbox, time_machine):
+    message = queue(key="lost:1")  # on_commit never runs here: as if the broker was down
+    assert OutboundEmail.objects.get(pk=message.pk).status == OutboundEmail.Status.QUEUED
+    from langcert.core.tasks import requeue_stale_emails
+
+    assert requeue_stale_emails.apply().get() == 0  # too recent: its task may still run
+    time_machine.move_to(message.created_at + timedelta(minutes=11))
+    assert requeue_stale_emails.apply().get() == 1
+    assert len(mailoutbox) == 1
+    assert requeue_stale_emails.apply().get() == 0

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from langcert.catalog.models import Exam, JobRole
 from langcert.centres import services as centre_services
@@ -51,8 +51,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Approved organisation: {organisation.name}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for email, role, *_ in DEMO_USERS:
-            self.stdout.write(f"  {Role(role).label:<20} {email}")
+        with translation.override("en"):
+            for email, role, *_ in DEMO_USERS:
+                self.stdout.write(f"  {Role(role).label:<20} {email}")
 
     def user(self, email, role, first, last, tz, language) -> User:
         user = User.objects.filter(email=email).first()
