@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "langcert.catalog",
     "langcert.centres",
     "langcert.verification",
+    "langcert.itembank",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied
 
 from langcert.core.roles import Role
 
-BOARD_APP_LABELS = {"core", "catalog", "centres", "verification", "django_celery_beat"}
+BOARD_APP_LABELS = {
+    "core", "catalog", "centres", "verification", "itembank", "django_celery_beat",
+}
 
 
 def role_required(*roles: str):

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ItembankConfig(AppConfig):
+    name = "langcert.itembank"
+    label = "itembank"
+    verbose_name = _("Item bank")
