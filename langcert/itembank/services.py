@@ -103,9 +103,10 @@ def _check(files: dict[str, bytes]) -> tuple[list[tuple[ItemRecord, str]], list[
         if code in seen:
             problems.append("this code appears twice in the import")
         seen.add(code)
-        if record is not None and record.type == "listening":
-            if _audio_key(file_name, record) not in files:
-                problems.append(f"content.audio: {record.content['audio']} is not in the import")
+        clip_missing = record is not None and record.type == "listening" and \
+            _audio_key(file_name, record) not in files
+        if clip_missing:
+            problems.append(f"content.audio: {record.content['audio']} is not in the import")
         errors += [ItemError(file_name, code, problem) for problem in problems]
         if record is not None and not problems:
             checked.append((record, file_name))

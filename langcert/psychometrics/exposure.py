@@ -1,17 +1,25 @@
 """Conditional Sympson-Hetter exposure parameters, computed by simulation.
 
-Within an ability stratum ``j`` the probability that item ``i`` is given is
-``P(A_ij) = P(S_ij) K_ij``: it must first be selected (enter the lottery, event
-``S``) and then win it.  The iteration of Sympson & Hetter (1985), conditional on
-strata of true ability as in Stocking & Lewis (1998), repeats
+An item ``i`` selected while the candidate's current estimate lies in ability
+stratum ``j`` is administered with probability ``K_ij`` (otherwise it is dropped
+for the rest of that candidate's test and the next draw is made).  So, counting
+per stratum of the estimate at the time of selection,
+
+    P(A_ij) = K_ij P(S_ij),
+
+with rates taken over the ``D_j`` examinees whose estimate visited stratum ``j``.
+The iteration of Sympson & Hetter (1985), made conditional as in Stocking & Lewis
+(1998) but on the estimate (the only ability known in operation, van der Linden
+& Veldkamp 2007), repeats
 
     simulate with K  ->  K_ij = 1 if P(S_ij) <= r else r / P(S_ij)
 
-until the largest conditional exposure ``max P(A_ij)`` settles at or below ``r``.
-Operationally the stratum is looked up from the current estimate (the true
-ability is unknown); the simulations use the same lookup, so the parameters are
-calibrated for the procedure that is actually run.  Because each stratum is held
-to ``r``, the unconditional exposure is at most ``r`` as well.
+for a fixed number of rounds.  An estimate passes through several strata during
+a test, so per-stratum control alone does not bound the unconditional rate
+``P(A_i) = sum_j P(A_i, j)``.  Each round therefore also applies an item-level
+factor ``U_i = min(1, r_u / sum_j K_ij P(S_i, j))`` (selection counted over all
+examinees), and stores ``K_ij U_i``: the expected unconditional exposure under
+the new parameters is then at most ``r_u``.
 """
 
 from __future__ import annotations
@@ -42,17 +50,25 @@ class ExposureReport:
 
 
 def conditional_rates(
-    mask: NDArray[np.bool_], theta_true: FloatArray, edges: Sequence[float]
-) -> FloatArray:
-    """``(I, S)`` rate of examinees in each true-ability stratum for whom ``mask[n, i]``."""
-    strata = np.searchsorted(np.asarray(edges, float), theta_true, side="right")
-    n_str = len(edges) + 1
-    out = np.zeros((mask.shape[1], n_str))
+    selected: NDArray[np.int8],
+    given: NDArray[np.bool_],
+    visited: NDArray[np.bool_],
+) -> tuple[FloatArray, FloatArray]:
+    """``(I, S)`` selection and administration rates per stratum of the estimate.
+
+    ``selected[n, i]`` is the stratum in which item ``i`` was selected for examinee
+    ``n`` (-1 = never); ``given`` marks administered items; ``visited[n, j]`` whether
+    examinee ``n`` made a selection in stratum ``j`` (the denominators ``D_j``).
+    """
+    n_str = visited.shape[1]
+    d = np.maximum(visited.sum(axis=0), 1)
+    p_s = np.zeros((selected.shape[1], n_str))
+    p_a = np.zeros_like(p_s)
     for j in range(n_str):
-        sel = strata == j
-        if sel.any():
-            out[:, j] = mask[sel].mean(axis=0)
-    return out
+        hit = selected == j
+        p_s[:, j] = hit.sum(axis=0) / d[j]
+        p_a[:, j] = (hit & given).sum(axis=0) / d[j]
+    return p_s, p_a
 
 
 def update_k(p_select: FloatArray, r_max: float) -> FloatArray:
@@ -66,6 +82,7 @@ def calibrate_sympson_hetter(
     runner: Runner,
     *,
     r_max: float = 0.2,
+    r_total: float | None = None,
     edges: Sequence[float] = DEFAULT_EDGES,
     n_iter: int = 12,
     seed: int = 0,
@@ -74,6 +91,8 @@ def calibrate_sympson_hetter(
 
     ``runner(pools, seed)`` must simulate the whole battery with those pools
     (``track_selected=True``) and return the runs and the true abilities ``(N, S)``.
+    ``r_max`` is the conditional target and ``r_total`` (default ``r_max``) the
+    unconditional one.
     Returns the pools carrying the final parameters (the last iteration's update)
     and the exposure history.
     """
@@ -82,19 +101,24 @@ def calibrate_sympson_hetter(
     hist_c: list[list[float]] = [[] for _ in pools]
     hist_u: list[list[float]] = [[] for _ in pools]
     for it in range(n_iter):
-        runs, theta = runner(cur, seed + it)
+        runs, _ = runner(cur, seed + it)
         nxt = []
         for s, (pool, run) in enumerate(zip(cur, runs, strict=True)):
-            assert run.selected is not None, "runner must track selected items"
-            given = np.zeros_like(run.selected)
+            assert run.selected is not None and run.visited is not None, "track_selected"
+            given = np.zeros(run.selected.shape, dtype=bool)
             it_ = run.items[:, run.scored]
             rows = np.repeat(np.arange(it_.shape[0]), it_.shape[1])
             ok = it_.ravel() >= 0
             given[rows[ok], it_.ravel()[ok]] = True
-            p_s = conditional_rates(run.selected, theta[:, s], e)
-            p_a = conditional_rates(given, theta[:, s], e)
+            p_s, p_a = conditional_rates(run.selected, given, run.visited)
             hist_c[s].append(float(p_a[~pool.is_pretest].max()))
             hist_u[s].append(float(exposure_rates(run, pool.n_items).max()))
-            nxt.append(pool.with_exposure(update_k(p_s, r_max), e))
+            k_c = update_k(p_s, r_max)
+            n_ex = run.selected.shape[0]
+            d = np.maximum(run.visited.sum(axis=0), 1)
+            # Predicted unconditional exposure with the new conditional parameters.
+            pred = (k_c * p_s * d / n_ex).sum(axis=1)
+            k_u = update_k(pred, r_max if r_total is None else r_total)
+            nxt.append(pool.with_exposure(k_c * k_u[:, None], e))
         cur = nxt
     return cur, ExposureReport(hist_c, hist_u)

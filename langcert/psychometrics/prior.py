@@ -28,7 +28,7 @@ FloatArray = NDArray[np.float64]
 
 
 def equicorrelated(n_skills: int, rho: float, sd: float = 1.0) -> FloatArray:
-    """Covariance with unit variances scaled by ``sd^2`` and correlation ``rho`` off the diagonal."""
+    """Covariance ``sd^2`` on the diagonal and ``rho sd^2`` off it."""
     r = np.full((n_skills, n_skills), rho)
     np.fill_diagonal(r, 1.0)
     return r * sd * sd

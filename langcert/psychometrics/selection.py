@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .bank import SkillPool
 from .estimation import GRID, GRID_MAX, GRID_MIN, Estimate, eap_from_grid, normal_log_prior
+from .stopping import fixed_length_done
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -51,11 +52,20 @@ def information_at(pool: SkillPool, theta: FloatArray, items: IntArray) -> Float
     """
     safe = np.maximum(items, 0)
     a = pool.a[safe]
-    c = pool.c[safe]
     t = theta[:, None]
-    p_star = 0.5 * (1.0 + np.tanh(0.5 * a * (t - pool.b[safe])))
-    p = c + (1.0 - c) * p_star
-    info = a * a * p_star * p_star * (1.0 - p) / np.maximum(p, 1e-12)
+    # e = exp(-a (theta - b)), so P* = 1 / (1 + e) and P* Q* = e / (1 + e)^2.
+    z = pool.b[safe] - t
+    z *= a
+    np.clip(z, -50.0, 50.0, out=z)
+    e = np.exp(z, out=z)
+    if pool.has_guessing:
+        c = pool.c[safe]
+        p_star = 1.0 / (1.0 + e)
+        p = c + (1.0 - c) * p_star
+        info = a * a * p_star * p_star * (1.0 - p) / np.maximum(p, 1e-12)
+    else:
+        one_e = 1.0 + e
+        info = a * a * e / (one_e * one_e)
     if pool.steps is not None:
         poly = pool.n_cat[safe] > 2
         if np.any(poly):
@@ -165,6 +175,12 @@ def select_items(
     if type_allowed is None:
         type_allowed = np.ones((n, n_types), dtype=bool)
     type_allowed = np.atleast_2d(type_allowed)
+    if n == 1:
+        st_t = tgt[0] if stratum_theta is None else float(np.ravel(stratum_theta)[0])
+        item, lost = select_one(pool, float(tgt[0]), blocked[0], rng, k=k,
+                                type_allowed=type_allowed[0], stratum_theta=st_t,
+                                exposure=exposure)
+        return Selection(np.array([item], dtype=np.int64), np.zeros(lost.size, np.int64), lost)
     g = grid_index(tgt)
     st_theta = tgt if stratum_theta is None else np.atleast_1d(np.asarray(stratum_theta, float))
     stratum = pool.stratum(st_theta)
@@ -173,24 +189,32 @@ def select_items(
     lst = ranked.shape[2]
     cand = np.transpose(ranked[:, g, :], (1, 0, 2))  # (N, T, L)
     cand = np.where(type_allowed[:, :, None], cand, -1).reshape(n, n_types * lst)
-    valid = cand >= 0
-    valid[valid] = ~blocked[np.nonzero(valid)[0], cand[valid]]
+    valid = (cand >= 0) & ~blocked[np.arange(n)[:, None], np.maximum(cand, 0)]
     info = np.where(valid, information_at(pool, tgt, cand), -np.inf)
-    order = np.argsort(-info, axis=1, kind="stable")
+    # Only the best few are ever reached (k plus a few lottery losers): partial sort.
+    width = min(info.shape[1], 2 * k + 8)
+    if width < info.shape[1]:
+        top = np.argpartition(-info, width - 1, axis=1)[:, :width]
+        order = np.take_along_axis(top, np.argsort(-np.take_along_axis(info, top, 1), 1), 1)
+    else:
+        order = np.argsort(-info, axis=1, kind="stable")
     cand_s = np.take_along_axis(cand, order, axis=1)
     info_s = np.take_along_axis(info, order, axis=1)
     avail = np.isfinite(info_s)
     sh = pool.sh_k[np.maximum(cand_s, 0), stratum[:, None]] if exposure else np.ones(cand_s.shape)
     chosen, depth, rej_mask = _lottery(cand_s, avail, sh, k, rng)
 
-    # Exactness: an item missing from the short lists has information at the target
-    # below (last listed information at the node + slack) for its type.  Positions
-    # reached by the procedure must all beat that bound, unless the lists are complete.
-    full_types = np.isfinite(pool.ranked_info[:, :, -1])  # (T, G): list may omit items
-    bound = np.where(full_types[:, g].T & type_allowed,
-                     pool.ranked_info[:, g, -1].T + pool.info_slack, -np.inf).max(axis=1)
+    # Exactness: every item missing from the partial order has information at the
+    # target below the bound (unlisted items: precomputed bound of the node's cell;
+    # listed but cut by the partial sort: the smallest kept value).  The positions
+    # the procedure reached must all beat it, else the row is redone on the full pool.
+    bound = np.where(type_allowed, pool.unlisted_bound[:, g].T, -np.inf).max(axis=1)
+    if width < info.shape[1]:
+        bound = np.maximum(bound, np.where(np.isfinite(info_s[:, -1]), info_s[:, -1], -np.inf))
+        # Reaching the last kept position means more might be needed.
+        bound = np.where((depth >= width - 1) & np.isfinite(info_s[:, -1]), np.inf, bound)
     reached = np.take_along_axis(info_s, np.minimum(depth, info_s.shape[1] - 1)[:, None], 1)[:, 0]
-    unsure = np.isfinite(bound) & ((reached < bound) | (chosen < 0))
+    unsure = (bound == np.inf) | (np.isfinite(bound) & ((reached < bound) | (chosen < 0)))
     rej_mask[unsure] = False
     rej_rows, rej_pos = np.nonzero(rej_mask)
     rej_rows_l = [rej_rows]
@@ -201,6 +225,59 @@ def select_items(
         rej_rows_l.append(np.full(lost.size, row, dtype=np.int64))
         rej_items_l.append(lost)
     return Selection(chosen, np.concatenate(rej_rows_l), np.concatenate(rej_items_l))
+
+
+def select_one(
+    pool: SkillPool,
+    target: float,
+    blocked: BoolArray,
+    rng: np.random.Generator,
+    *,
+    k: int = 5,
+    type_allowed: BoolArray | None = None,
+    stratum_theta: float | None = None,
+    exposure: bool = True,
+) -> tuple[int, IntArray]:
+    """:func:`select_items` for a single candidate (the web request), with less overhead.
+
+    Same procedure and same guarantees; returns ``(item, items that lost the lottery)``.
+    """
+    g = min(max(int(round((target - GRID_MIN) / _H)), 0), GRID.size - 1)
+    types = (np.arange(pool.ranked.shape[0]) if type_allowed is None
+             else np.flatnonzero(type_allowed))
+    cand = pool.ranked[types, g].ravel()
+    cand = cand[cand >= 0]
+    cand = cand[~blocked[cand]]
+    st = int(pool.stratum(target if stratum_theta is None else stratum_theta))
+    bound = float(np.max(pool.unlisted_bound[types, g])) if types.size else -np.inf
+    if cand.size:
+        info = information_at(pool, np.array([target]), cand[None, :])[0]
+        order = np.argsort(-info, kind="stable")
+        cand = cand[order]
+        info = info[order]
+        sh = pool.sh_k[cand, st] if exposure else None
+        avail = list(range(cand.size))
+        lost: list[int] = []
+        depth = 0
+        while avail:
+            width = min(k, len(avail))
+            depth = max(depth, avail[width - 1])
+            pick = int(rng.random() * width)
+            pos = avail[pick]
+            if sh is None or rng.random() < sh[pos]:
+                if info[depth] >= bound:
+                    return int(cand[pos]), cand[lost]
+                break
+            lost.append(pos)
+            del avail[pick]
+        else:
+            if bound == -np.inf or (info.size and info[-1] >= bound):
+                # Every candidate lost its lottery: the best one is given.
+                return int(cand[0]), cand[[p for p in lost if p != 0]]
+    # The short list cannot prove the answer: redo on the whole pool.
+    full_allowed = (np.ones(max(pool.n_types, 1), bool) if type_allowed is None
+                    else np.asarray(type_allowed, bool))
+    return _select_full(pool, target, blocked, full_allowed, st, rng, k, exposure)
 
 
 def _select_full(
@@ -363,16 +440,12 @@ def next_item(
     pretest items); the scored items follow :func:`select_items`.
     """
     pos = len(state.item_ids)
-    n_scored = int(sum(state.scored))
-    if n_scored >= config.test_length:
+    if fixed_length_done(state.scored, config.test_length):
         return None
     given = pool.index_of(state.item_ids) if state.item_ids else np.zeros(0, np.int64)
     excl = pool.index_of(excluded_ids) if np.size(excluded_ids) else np.zeros(0, np.int64)
-    blocked = np.zeros(pool.n_items, dtype=bool)
-    blocked[pool.blocked_by(given)] = True
-    blocked[excl] = True
-    if state.rejected:
-        blocked[pool.index_of(state.rejected)] = True
+    rejected = pool.index_of(state.rejected) if state.rejected else np.zeros(0, np.int64)
+    blocked = pool.blocked_mask(given, excl, rejected)
     if pos in config.pretest_positions:
         choice = pick_pretest(pool, blocked[None, :], rng)[0]
         if choice >= 0:

@@ -28,7 +28,7 @@ from .selection import CatConfig, allowed_types, pick_pretest, select_items, sel
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-Progress = Callable[[int], None]
+Progress = Callable[[int], None]  # called with examinee-steps done
 
 REFERENCE_SEED = 20251122
 REFERENCE_SKILLS: tuple[str, ...] = ("reading", "listening", "grammar", "vocabulary", "writing")
@@ -79,7 +79,8 @@ def generate_pool(
 def reference_bank(seed: int = REFERENCE_SEED, n_items: int = REFERENCE_ITEMS) -> list[SkillPool]:
     """The five reference pools (2PL, one item type, no enemies, no pretest items)."""
     rng = np.random.default_rng(seed)
-    return [generate_pool(rng, n_items, id_offset=s * 100_000) for s in range(len(REFERENCE_SKILLS))]
+    n_sk = len(REFERENCE_SKILLS)
+    return [generate_pool(rng, n_items, id_offset=s * 100_000) for s in range(n_sk)]
 
 
 def draw_abilities(
@@ -149,7 +150,8 @@ class SkillRun:
     log_lik: FloatArray
     prior_mean: FloatArray
     prior_sd: FloatArray
-    selected: BoolArray | None = None
+    selected: NDArray[np.int8] | None = None
+    visited: BoolArray | None = None
     theta: FloatArray = field(default_factory=lambda: np.zeros(0))
     se: FloatArray = field(default_factory=lambda: np.zeros(0))
     band: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -160,7 +162,7 @@ def run_skill(
     pool: SkillPool,
     theta_true: FloatArray,
     rng: np.random.Generator,
-    config: CatConfig = CatConfig(),
+    config: CatConfig | None = None,
     *,
     prior_mean: FloatArray | float = 0.0,
     prior_sd: FloatArray | float = 1.0,
@@ -168,22 +170,43 @@ def run_skill(
     excluded: BoolArray | None = None,
     progress: Progress | None = None,
     track_selected: bool = False,
+    chunk: int = 2048,
 ) -> SkillRun:
     """Run one skill's CAT for every examinee in lock-step.
 
     ``excluded`` ``(N, I)`` marks items seen in earlier attempts.  With
-    ``track_selected`` the run also records every item that entered an exposure
-    lottery (administered or rejected), which Sympson-Hetter calibration needs.
+    ``track_selected`` the run also records, for every item that entered an exposure
+    lottery (administered or rejected), the Sympson-Hetter stratum of the estimate
+    at that moment (``selected``, -1 = never selected) and which strata each
+    examinee passed through (``visited``): Sympson-Hetter calibration needs both.
     """
+    config = CatConfig() if config is None else config
     n = theta_true.size
     pm = np.broadcast_to(np.asarray(prior_mean, float), (n,)).copy()
     psd = np.broadcast_to(np.asarray(prior_sd, float), (n,)).copy()
+    if n > chunk:
+        # Lock-step in blocks keeps the (N, I) masks cache-sized.
+        parts = [
+            run_skill(pool, theta_true[i:i + chunk], rng, config, prior_mean=pm[i:i + chunk],
+                      prior_sd=psd[i:i + chunk], cuts=cuts,
+                      excluded=None if excluded is None else excluded[i:i + chunk],
+                      progress=progress,
+                      track_selected=track_selected, chunk=chunk)
+            for i in range(0, n, chunk)
+        ]
+        return SkillRun(
+            np.concatenate([p.items for p in parts]), np.concatenate([p.responses for p in parts]),
+            parts[0].scored, np.concatenate([p.log_lik for p in parts]), pm, psd,
+            None if not track_selected else np.concatenate([p.selected for p in parts]),
+            None if not track_selected else np.concatenate([p.visited for p in parts]),
+        )
     total = config.total_length
     scored = np.array([p not in config.pretest_positions for p in range(total)])
     items = np.full((n, total), -1, dtype=np.int64)
     resp = np.full((n, total), -1, dtype=np.int64)
     blocked = np.zeros((n, pool.n_items), dtype=bool) if excluded is None else excluded.copy()
-    selected = np.zeros((n, pool.n_items), dtype=bool) if track_selected else None
+    selected = np.full((n, pool.n_items), -1, dtype=np.int8) if track_selected else None
+    visited = np.zeros((n, pool.sh_edges.size + 1), dtype=bool) if track_selected else None
     log_prior = normal_log_prior(GRID, pm, psd)
     ll = np.zeros((n, GRID.size))
     theta, se = eap_from_grid(ll, log_prior)
@@ -202,8 +225,10 @@ def run_skill(
                                stratum_theta=theta, exposure=config.exposure)
             j = sel.items
             blocked[sel.rejected_rows, sel.rejected_items] = True
-            if selected is not None:
-                selected[sel.rejected_rows, sel.rejected_items] = True
+            if selected is not None and visited is not None:
+                st = pool.stratum(theta).astype(np.int8)
+                selected[sel.rejected_rows, sel.rejected_items] = st[sel.rejected_rows]
+                visited[rows[j >= 0], st[j >= 0]] = True
         ok = j >= 0
         r, jj = rows[ok], j[ok]
         x = simulate_responses(pool, theta_true[ok], jj, rng)
@@ -212,13 +237,13 @@ def run_skill(
         block_items(blocked, pool, r, jj)
         if scored[pos]:
             if selected is not None:
-                selected[r, jj] = True
+                selected[r, jj] = pool.stratum(theta[r]).astype(np.int8)
             ll[r] += pool.log_prob_table[jj, x]
             counts[r, pool.item_type[jj]] += 1
             theta, se = eap_from_grid(ll, log_prior)
         if progress is not None:
-            progress(1)
-    return SkillRun(items, resp, scored, ll, pm, psd, selected)
+            progress(n)
+    return SkillRun(items, resp, scored, ll, pm, psd, selected, visited)
 
 
 @dataclass(frozen=True)
@@ -245,7 +270,7 @@ class Design:
 #: Plain maximum information with EAP (no exposure control, no devices).
 BASELINE = Design(CatConfig(k=1, exposure=False))
 #: The shipped design: see bench/psychometrics/README.md for how it was chosen.
-RECOMMENDED = Design(CatConfig(k=4, rule="cut"), correlated_prior=True, augment=True,
+RECOMMENDED = Design(CatConfig(k=1, rule="cut"), correlated_prior=True, augment=True,
                      decision="mode")
 
 
