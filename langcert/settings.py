@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "langcert.centres",
     "langcert.verification",
     "langcert.itembank",
+    "langcert.delivery",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Keys for files encrypted at rest (see langcert/core/crypto.py); the first one encrypts.
+FILE_ENCRYPTION_KEYS = env_list("FILE_ENCRYPTION_KEYS", [])
 
 LOGGING = {
     "version": 1,

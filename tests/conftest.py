@@ -17,6 +17,17 @@ from langcert.core.roles import Role
 PASSWORD = "a-Strong-test-pass-42"
 
 
+TEST_FILE_KEY = "hTqY1Gq5m9oUQv1kq3wO2mJd8N2Qm0b4d6rXcJ4tN9k="
+
+
+@pytest.fixture(autouse=True)
+def file_storage(settings, tmp_path):
+    """Each test stores files in its own folder, encrypted with a test key (production
+    reads its keys from FILE_ENCRYPTION_KEYS)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.FILE_ENCRYPTION_KEYS = [TEST_FILE_KEY]
+
+
 @pytest.fixture(autouse=True)
 def reference_catalogue(request):
     """The catalogue the data migration loads, back after a transactional test's flush."""

@@ -71,6 +71,8 @@ ADAPTIVE = {
     "written_skills": ADAPTIVE_WRITTEN_SKILLS,
     "oral_criteria": ORAL_CRITERIA,
     "questions_per_skill": 10,
+    # Theta cut scores between A1|A2|B1|B2|C1|C2, per written skill.
+    "cut_scores": {skill: [-1.6, -0.8, 0.0, 0.8, 1.6] for skill in ADAPTIVE_WRITTEN_SKILLS},
 }
 
 EXAMS: list[dict[str, Any]] = [

@@ -84,8 +84,7 @@ def test_export_then_import_gives_the_same_bank(board_user):
     assert Item.objects.get(code="EN-VOC-0902").enemies.get().code == "EN-REA-0906"
 
 
-def test_the_shipped_banks_load(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_the_shipped_banks_load():
     call_command("load_itembank")
     counts = {}
     for item in Item.objects.filter(status="live"):

@@ -1,0 +1,82 @@
+"""A small synthetic bank in every skill, and a candidate ready to take the test."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from langcert.catalog.models import Language
+from langcert.centres.services import entry_enrol
+from langcert.delivery import services
+from langcert.delivery.adaptive import SECTION_ORDER
+from langcert.itembank.models import Item
+from tests.conftest import person
+from tests.helpers import id_and_secret
+
+SKILL_CODES = {"vocabulary": "VOC", "grammar": "GRA", "expressions": "EXP", "reading": "REA",
+               "listening": "LIS"}
+OGG = b"OggS\x00synthetic clip"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def _content(skill: str, n: int) -> tuple[str, dict]:
+    choice = {"question": f"Question {n}?", "options": ["right", "wrong", "other"],
+              "answer": 0}
+    if skill == "listening":
+        return "listening", {"instruction": "Listen.", "audio": f"audio/{n}.ogg",
+                             "transcript": "right", "max_plays": 2,
+                             "question": {"type": "multiple_choice", **choice}}
+    return "multiple_choice", {"instruction": "Choose.", **choice}
+
+
+@pytest.fixture
+def synthetic_bank(db):
+    english = Language.objects.get(code="en")
+    for skill in SECTION_ORDER:
+        for n in range(24):
+            item_type, content = _content(skill, n)
+            item = Item.objects.create(
+                code=f"EN-{SKILL_CODES[skill]}-{n:04d}", language=english, skill=skill,
+                type=item_type, level="B1", time_limit=30, status="live", irt_model="2pl",
+                a=1.0 + (n % 5) / 5, b=-2.4 + n * 0.2, content=content,
+            )
+            if item_type == "listening":
+                item.audio.save(f"{n}.ogg", ContentFile(OGG))
+    return Item.objects.all()
+
+
+@pytest.fixture
+def open_session(session_factory, centre):
+    session = session_factory(centre, "adaptive-en")
+    session.opens_at = timezone.now() - timedelta(hours=1)
+    session.save()
+    return session
+
+
+@pytest.fixture
+def enrolled(centre_user, open_session, mailoutbox, django_capture_on_commit_callbacks):
+    """(entry, secret) of a candidate enrolled in an open adaptive session."""
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = entry_enrol(actor=centre_user, session=open_session, data=person())
+    _, secret = id_and_secret(mailoutbox[-1].body)
+    return entry, secret
+
+
+@pytest.fixture
+def ready_attempt(enrolled, synthetic_bank):
+    """Signed in, rules read, photos taken, microphone heard."""
+    entry, secret = enrolled
+    attempt = services.sign_in(id_number=entry.id_number, secret=secret, ip="198.51.100.1")
+    services.accept_rules(attempt=attempt)
+    services.store_photo(attempt=attempt, kind="face", data=JPEG)
+    services.store_photo(attempt=attempt, kind="id", data=JPEG)
+    assert services.record_microphone(attempt=attempt, peak_level=0.3, duration_ms=3000)
+    attempt.refresh_from_db()
+    return attempt
+
+
+def answer_right(delivery):
+    return "right"
+
+
