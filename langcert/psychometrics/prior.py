@@ -74,3 +74,16 @@ def conditional_prior(
     rhs[:, skill, 1] = 1.0
     x = np.linalg.solve(p, rhs)
     return x[:, skill, 0], np.sqrt(x[:, skill, 1])
+
+
+def message_from_log_lik(log_lik: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Gaussian message ``(lam, h)`` of a skill's grid log-likelihood (marginal prior N(0, 1)).
+
+    For the web flow: after a skill ends, store ``message_from_log_lik(log_lik_grid(...))``;
+    before the next skill starts, pass the stored messages to :func:`conditional_prior` and
+    put the result in the new skill's ``CatState.prior_mean`` / ``prior_sd``.
+    """
+    from .estimation import GRID, eap_from_grid, normal_log_prior
+
+    m, sd = eap_from_grid(np.asarray(log_lik, float), normal_log_prior(GRID, 0.0, 1.0))
+    return gaussian_message(m, sd, 0.0, 1.0)
