@@ -13,6 +13,7 @@ from langcert.centres import services as centre_services
 from langcert.centres.models import Centre
 from langcert.core import services as core_services
 from langcert.core.roles import Role
+from tests.helpers import id_and_secret
 
 PASSWORD = "a-Strong-test-pass-42"
 
@@ -115,6 +116,23 @@ def session_factory(board_user):
     return lambda centre, exam_code, release=None: _session(board_user, centre, exam_code, release)
 
 
+@pytest.fixture
+def open_session(session_factory, centre):
+    session = session_factory(centre, "adaptive-en")
+    session.opens_at = timezone.now() - timedelta(hours=1)
+    session.save()
+    return session
+
+
+@pytest.fixture
+def enrolled(centre_user, open_session, mailoutbox, django_capture_on_commit_callbacks):
+    """(entry, secret) of a candidate enrolled in an open adaptive session."""
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = centre_services.entry_enrol(actor=centre_user, session=open_session, data=person())
+    _, secret = id_and_secret(mailoutbox[-1].body)
+    return entry, secret
+
+
 def person(**overrides):
     """Cleaned enrolment data for one person, as EnrolmentForm gives it."""
     data = {
@@ -169,7 +187,10 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=executable,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  # A fake camera and microphone, granted without a prompt.
+                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                  "--autoplay-policy=no-user-gesture-required"],
         )
         yield browser
         browser.close()

@@ -71,6 +71,9 @@ class SectionRun(models.Model):
                                     name="one_active_section_per_attempt"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.skill} ({self.status})"
+
 
 class Delivery(models.Model):
     """One question shown to the candidate, with its deadline and the answer received."""
@@ -100,6 +103,9 @@ class Delivery(models.Model):
         ordering = ["number", "id"]
         verbose_name_plural = _("deliveries")
 
+    def __str__(self) -> str:
+        return f"#{self.number} {self.item}"
+
 
 class AudioPlay(models.Model):
     """A single-use link to play a listening clip once."""
@@ -108,6 +114,9 @@ class AudioPlay(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="audio_plays")
     issued_at = models.DateTimeField(auto_now_add=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"play of {self.delivery}"
 
 
 class ProctoringEvent(models.Model):
@@ -131,6 +140,9 @@ class ProctoringEvent(models.Model):
     class Meta:
         ordering = ["occurred_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.occurred_at:%H:%M:%S}"
+
 
 class SkillScore(models.Model):
     """The written result of one skill, stored when the test is sent."""
@@ -147,3 +159,6 @@ class SkillScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "skill"], name="one_score_per_skill"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.skill}: {self.level}"

@@ -1,18 +1,13 @@
 """A small synthetic bank in every skill, and a candidate ready to take the test."""
 
-from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from langcert.catalog.models import Language
-from langcert.centres.services import entry_enrol
 from langcert.delivery import services
 from langcert.delivery.adaptive import SECTION_ORDER
 from langcert.itembank.models import Item
-from tests.conftest import person
-from tests.helpers import id_and_secret
 
 SKILL_CODES = {"vocabulary": "VOC", "grammar": "GRA", "expressions": "EXP", "reading": "REA",
                "listening": "LIS"}
@@ -44,23 +39,6 @@ def synthetic_bank(db):
             if item_type == "listening":
                 item.audio.save(f"{n}.ogg", ContentFile(OGG))
     return Item.objects.all()
-
-
-@pytest.fixture
-def open_session(session_factory, centre):
-    session = session_factory(centre, "adaptive-en")
-    session.opens_at = timezone.now() - timedelta(hours=1)
-    session.save()
-    return session
-
-
-@pytest.fixture
-def enrolled(centre_user, open_session, mailoutbox, django_capture_on_commit_callbacks):
-    """(entry, secret) of a candidate enrolled in an open adaptive session."""
-    with django_capture_on_commit_callbacks(execute=True):
-        entry = entry_enrol(actor=centre_user, session=open_session, data=person())
-    _, secret = id_and_secret(mailoutbox[-1].body)
-    return entry, secret
 
 
 @pytest.fixture

@@ -1,0 +1,193 @@
+"""The candidate's written test: pages, and the small JSON API the player talks to.
+
+Candidates sign in here with ID Number + Secret Number; the attempt is then held in the
+session. Every API call acts on that attempt only, so no one can reach another's questions,
+photos or clips.
+"""
+
+import json
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from langcert.core.audit import client_ip
+from langcert.delivery import labels, selectors, services
+from langcert.delivery.forms import SignInForm
+from langcert.delivery.models import Attempt
+from langcert.delivery.services import DeliveryError
+
+SESSION_KEY = "written_test_attempt"
+MAX_JSON_BYTES = 64 * 1024
+
+
+def attempt_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        attempt = Attempt.objects.select_related("entry__session__exam", "entry__candidate") \
+            .filter(pk=request.session.get(SESSION_KEY)).first()
+        if attempt is None:
+            if request.path.startswith("/test/api/"):
+                return JsonResponse({"error": "signed_out"}, status=401)
+            return redirect("delivery:sign_in")
+        request.attempt = attempt
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+def _json_body(request) -> dict[str, Any]:
+    if len(request.body) > MAX_JSON_BYTES:
+        raise ValidationError("too large")
+    try:
+        data = json.loads(request.body or b"{}")
+    except json.JSONDecodeError as error:
+        raise ValidationError("not JSON") from error
+    if not isinstance(data, dict):
+        raise ValidationError("not an object")
+    return data
+
+
+def api(view):
+    """JSON in, JSON out, with the delivery's refusals as 409 and bad input as 400."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, _json_body(request), *args, **kwargs)
+        except DeliveryError as error:
+            return JsonResponse({"error": error.code, "message": error.message}, status=409)
+        except ValidationError as error:
+            return JsonResponse({"error": "invalid", "message": " ".join(error.messages)},
+                                status=400)
+
+    return attempt_required(require_POST(wrapped))
+
+
+@never_cache
+def sign_in(request):
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = services.sign_in(id_number=form.cleaned_data["id_number"],
+                                       secret=form.cleaned_data["secret_number"],
+                                       ip=client_ip(request))
+        except DeliveryError as error:
+            form.add_error(None, error.message)
+        else:
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = attempt.pk
+            return redirect("delivery:home")
+    return render(request, "delivery/sign_in.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+def sign_out(request):
+    request.session.pop(SESSION_KEY, None)
+    return redirect("delivery:sign_in")
+
+
+@attempt_required
+def home(request):
+    attempt = request.attempt
+    return render(request, "delivery/home.html", {
+        "attempt": attempt, "entry": attempt.entry,
+        "state_label": selectors.test_state_label(attempt),
+    })
+
+
+@attempt_required
+def checks(request):
+    return render(request, "delivery/checks.html",
+                  {"attempt": request.attempt, "labels": labels.check_labels()})
+
+
+@attempt_required
+def player(request):
+    if not request.attempt.checks_done:
+        return redirect("delivery:checks")
+    player_labels = labels.player_labels()
+    return render(request, "delivery/player.html", {
+        "attempt": request.attempt, "labels": player_labels,
+        "confirm_word": player_labels["confirm_word"],
+    })
+
+
+@api
+def accept_rules(request, data):
+    services.accept_rules(attempt=request.attempt)
+    return JsonResponse({"ok": True})
+
+
+@attempt_required
+@require_POST
+def photo(request, kind):
+    try:
+        services.store_photo(attempt=request.attempt, kind=kind, data=request.body)
+    except ValidationError as error:
+        return JsonResponse({"ok": False, "message": " ".join(error.messages)}, status=400)
+    return JsonResponse({"ok": True})
+
+
+@api
+def microphone(request, data):
+    heard = services.record_microphone(
+        attempt=request.attempt,
+        peak_level=float(data.get("peak_level") or 0),
+        duration_ms=int(data.get("duration_ms") or 0),
+    )
+    message = "" if heard else _("We could not hear you. Check the microphone and try again.")
+    return JsonResponse({"ok": heard, "message": message})
+
+
+@api
+def begin(request, data):
+    step = services.start_or_resume(attempt=request.attempt, reloaded=bool(data.get("reloaded")))
+    return JsonResponse(selectors.step_payload(step, request.attempt))
+
+
+@api
+def answer(request, data):
+    step = services.answer(attempt=request.attempt, delivery_id=data.get("question"),
+                           given=data.get("answer"), answer_key=data.get("key"))
+    return JsonResponse(selectors.step_payload(step, request.attempt))
+
+
+@api
+def restart(request, data):
+    step = services.restart_section(attempt=request.attempt)
+    return JsonResponse(selectors.step_payload(step, request.attempt))
+
+
+@api
+def play(request, data):
+    token = services.issue_audio_play(attempt=request.attempt, delivery_id=data.get("question"))
+    return JsonResponse({"url": f"/test/audio/{token}/"})
+
+
+@attempt_required
+def audio(request, token):
+    try:
+        clip = services.use_audio_play(attempt=request.attempt, token=token)
+    except PermissionDenied:
+        return HttpResponse(status=410)
+    return HttpResponse(clip, content_type="audio/ogg")
+
+
+@api
+def event(request, data):
+    services.log_client_event(attempt=request.attempt, kind=str(data.get("kind")),
+                              data=data.get("data") or {})
+    return JsonResponse({"ok": True})
+
+
+@api
+def submit(request, data):
+    attempt = services.submit(attempt=request.attempt, confirmation=str(data.get("confirmation")))
+    return JsonResponse({"status": attempt.status})
