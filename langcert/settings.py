@@ -133,6 +133,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "langcert.core.tasks.requeue_stale_emails", "schedule": 300.0},
+    "announce-open-tests": {"task": "langcert.delivery.tasks.announce_open_tests",
+                            "schedule": 300.0},
 }
 
 # --- Files: local disk by default, S3-compatible object storage in production ----------

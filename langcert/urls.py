@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from langcert.core import views
+from langcert.delivery import staff_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,9 +32,14 @@ urlpatterns = [
     path("language/", views.switch_language, name="switch_language"),
     path("board/", views.board_home, name="board_home"),
     path("board/outbox/", views.outbox, name="outbox"),
+    path("board/attempts/", staff_views.attempts, name="board_attempts"),
+    path("board/attempts/<uuid:public_id>/", staff_views.evidence, name="board_evidence"),
+    path("board/attempts/<uuid:public_id>/photo/<str:kind>/", staff_views.photo,
+         name="board_attempt_photo"),
     path("evaluator/", views.evaluator_home, name="evaluator_home"),
     path("organisation/", views.organisation_home, name="organisation_home"),
     path("my/", views.candidate_home, name="candidate_home"),
     path("centre/", include("langcert.centres.urls")),
+    path("test/", include("langcert.delivery.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,9 @@ from langcert.core import services as core_services
 from langcert.core.roles import Role
 from tests.helpers import id_and_secret
 
+# Fixtures of the written test (a synthetic bank, a candidate ready to start) for every test.
+pytest_plugins = ["tests.delivery.fixtures"]
+
 PASSWORD = "a-Strong-test-pass-42"
 
 
@@ -149,9 +152,8 @@ def person(**overrides):
 def _point_celery_at(app, **conf):
     """Reconfigure the app and drop its cached broker pool and result backend."""
     app.conf.update(**conf)
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Only drop the references: kombu keeps one pool per broker URL, reused on the way back.
+    app._pool = None
     app.amqp._producer_pool = None
     app._local.__dict__.pop("backend", None)
 

@@ -9,6 +9,7 @@ from langcert.centres.models import Entry
 from langcert.core import identifiers
 from langcert.core.pdf import render_pdf
 from langcert.core.timefmt import local_datetime_text
+from langcert.delivery.notifications import test_link
 
 
 def confirmation_context(entry: Entry, secret: str) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def confirmation_context(entry: Entry, secret: str) -> dict[str, Any]:
             session.results_release_at, candidate.time_zone, language
         ),
         "target_level": entry.target_level,
+        "test_url": test_link(entry.id_number) if session.exam.is_adaptive else "",
     }
 
 

@@ -50,6 +50,8 @@ class Session(models.Model):
     opens_at = models.DateTimeField(_("test window opens"))
     closes_at = models.DateTimeField(_("test window closes"))
     results_release_at = models.DateTimeField(_("planned results release"))
+    # When candidates were told the test is open (so they are told once).
+    availability_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opens_at"]

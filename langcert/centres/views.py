@@ -12,6 +12,7 @@ from langcert.centres.forms import EnrolmentFileForm, EnrolmentForm
 from langcert.core import identifiers
 from langcert.core.permissions import role_required
 from langcert.core.roles import Role
+from langcert.delivery.selectors import entries_with_progress
 
 STAFF = (Role.CENTRE, Role.BOARD)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -25,7 +26,7 @@ def home(request):
 def _session_page(request, session, form=None, file_form=None, report=None, status=200):
     context = {
         "session": session,
-        "entries": selectors.entries_of_session(session),
+        "entries": entries_with_progress(selectors.entries_of_session(session)),
         "form": form or EnrolmentForm(initial={"photo_consent": True}),
         "file_form": file_form or EnrolmentFileForm(),
         "report": report,

@@ -15,6 +15,17 @@ def check_labels() -> dict[str, str]:
     }
 
 
+def device_labels() -> dict[str, str]:
+    return {
+        "browser": _("Browser"), "camera": _("Camera"), "microphone": _("Microphone"),
+        "speakers": _("Speakers or headphones"), "connection": _("Connection"),
+        "ok": _("OK"), "problem": _("Problem"),
+        "passed": _("Your computer is ready for the test."),
+        "failed": _("Fix the problems marked below, then run the check again."),
+        "running": _("Checking…"),
+    }
+
+
 def player_labels() -> dict:
     confirm_word = pgettext("word typed to send the test", "CONFIRM")
     return {
@@ -34,6 +45,7 @@ def player_labels() -> dict:
                      "automatically when the connection returns (within 24 hours)."),
         "sent": _("Sent"),
         "back_home": _("Back to my test page"),
+        "practice_score": _("%(points)s point(s) out of %(max)s."),
         "item": {
             "gap": _("Gap"),
             "bank": _("Words:"),

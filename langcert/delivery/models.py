@@ -35,6 +35,7 @@ class Attempt(models.Model):
     section_index = models.PositiveSmallIntegerField(default=0)
     questions_served = models.PositiveSmallIntegerField(default=0)
     restarts = models.PositiveSmallIntegerField(default=0)
+    tech_check_passed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("written test attempt")
@@ -162,3 +163,19 @@ class SkillScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.skill}: {self.level}"
+
+
+class TechCheck(models.Model):
+    """One run of the technical check: what the browser measured, and the server's verdict."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="tech_checks")
+    checked_at = models.DateTimeField(auto_now_add=True)
+    measurements = models.JSONField()
+    results = models.JSONField()  # criterion -> passed
+    passed = models.BooleanField()
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{'passed' if self.passed else 'failed'} at {self.checked_at:%Y-%m-%d %H:%M}"

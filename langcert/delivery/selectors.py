@@ -10,6 +10,7 @@ from langcert.catalog.labels import skill_label
 from langcert.centres.models import Entry
 from langcert.delivery.adaptive import QUESTIONS_PER_SECTION, SECTION_ORDER
 from langcert.delivery.models import Attempt, Delivery, ProctoringEvent
+from langcert.itembank.models import Item
 
 
 def step_payload(step: Any, attempt: Attempt) -> dict[str, Any]:
@@ -71,3 +72,15 @@ def evidence(attempt: Attempt) -> dict[str, Any]:
     events = list(attempt.events.all())
     counts = {kind: sum(1 for e in events if e.kind == kind) for kind in ProctoringEvent.Kind}
     return {"events": events, "counts": counts, "restarts": attempt.restarts}
+
+
+def practice_items(language_id: int) -> list[Item]:
+    """One easy live item of each type, the same for everyone: the unscored practice test."""
+    chosen = []
+    for item_type in Item.Type.values:
+        item = (Item.objects.filter(language_id=language_id, type=item_type,
+                                    status=Item.Status.LIVE, level__in=("A2", "B1"))
+                .order_by("code").first())
+        if item is not None:
+            chosen.append(item)
+    return chosen

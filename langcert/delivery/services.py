@@ -18,7 +18,7 @@ from langcert.centres.models import Entry
 from langcert.centres.selectors import secret_matches
 from langcert.core import crypto, identifiers, ratelimit
 from langcert.core.audit import record_event
-from langcert.delivery import adaptive
+from langcert.delivery import adaptive, techcheck
 from langcert.delivery.models import (
     Attempt,
     AudioPlay,
@@ -26,6 +26,7 @@ from langcert.delivery.models import (
     ProctoringEvent,
     SectionRun,
     SkillScore,
+    TechCheck,
 )
 from langcert.itembank.scoring import presentation, score_answer
 from langcert.psychometrics import CatState, log_lik_grid, next_item, skill_result
@@ -125,6 +126,28 @@ def record_microphone(*, attempt: Attempt, peak_level: float, duration_ms: int) 
         record_event(actor=None, action="delivery.microphone", target=attempt,
                      data={"heard": heard, "peak": round(peak_level, 3)})
     return heard
+
+
+def new_beep_challenge() -> int:
+    """How many beeps the speaker test plays; the person types how many they heard."""
+    return 2 + secrets.randbelow(4)
+
+
+def record_tech_check(*, attempt: Attempt, measurements: dict[str, Any],
+                      beeps_played: int) -> TechCheck:
+    """Keep the browser's measurements and the server's verdict on each criterion."""
+    results = techcheck.verdict(measurements, beeps_played)
+    passed = all(results.values())
+    kept = {key: measurements.get(key) for key in techcheck.MEASUREMENT_KEYS}
+    with transaction.atomic():
+        check = TechCheck.objects.create(attempt=attempt, measurements=kept, results=results,
+                                         passed=passed)
+        if passed and attempt.tech_check_passed_at is None:
+            attempt.tech_check_passed_at = check.checked_at
+            attempt.save(update_fields=["tech_check_passed_at"])
+        record_event(actor=None, action="delivery.tech_check", target=attempt,
+                     data={"passed": passed})
+    return check
 
 
 # --- The adaptive sections ----------------------------------------------------------------
@@ -261,6 +284,8 @@ def start_or_resume(*, attempt: Attempt, reloaded: bool, now: datetime | None = 
             return Step("stopped")
         if status in (Attempt.Status.FINISHED, Attempt.Status.SUBMITTED):
             return Step(status)
+        if not attempt.tech_check_passed_at:
+            raise DeliveryError("tech_check_needed")
         if not attempt.checks_done:
             raise DeliveryError("checks_needed")
         session = attempt.entry.session

@@ -6,6 +6,8 @@ photos or clips.
 """
 
 import json
+import random
+import secrets
 from functools import wraps
 from typing import Any
 
@@ -17,10 +19,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from langcert.core.audit import client_ip
-from langcert.delivery import labels, selectors, services
+from langcert.delivery import labels, selectors, services, techcheck
 from langcert.delivery.forms import SignInForm
 from langcert.delivery.models import Attempt
 from langcert.delivery.services import DeliveryError
+from langcert.itembank.scoring import max_points, presentation, score_answer
 
 SESSION_KEY = "written_test_attempt"
 MAX_JSON_BYTES = 64 * 1024
@@ -191,3 +194,76 @@ def event(request, data):
 def submit(request, data):
     attempt = services.submit(attempt=request.attempt, confirmation=str(data.get("confirmation")))
     return JsonResponse({"status": attempt.status})
+
+
+# --- Ahead of the day: the technical check and the practice test --------------------------
+
+BEEPS_KEY = "tech_check_beeps"
+
+
+@attempt_required
+def device_check(request):
+    return render(request, "delivery/device_check.html", {
+        "attempt": request.attempt, "labels": labels.device_labels(),
+        "last": request.attempt.tech_checks.first(),
+    })
+
+
+@api
+def device_check_start(request, data):
+    beeps = services.new_beep_challenge()
+    request.session[BEEPS_KEY] = beeps
+    return JsonResponse({"beeps": beeps, "payload_url": "/test/device-check/payload/"})
+
+
+@attempt_required
+def device_check_payload(request):
+    """Bytes to time the download with; random so no proxy can compress them."""
+    return HttpResponse(secrets.token_bytes(techcheck.PAYLOAD_BYTES),
+                        content_type="application/octet-stream")
+
+
+@attempt_required
+def device_check_ping(request):
+    return HttpResponse(status=204)
+
+
+@api
+def device_check_result(request, data):
+    beeps = request.session.pop(BEEPS_KEY, None)
+    if beeps is None:
+        return JsonResponse({"error": "start_first"}, status=409)
+    data["user_agent"] = request.META.get("HTTP_USER_AGENT", "")
+    check = services.record_tech_check(attempt=request.attempt, measurements=data,
+                                       beeps_played=beeps)
+    return JsonResponse({"passed": check.passed, "results": check.results})
+
+
+@attempt_required
+def practice(request):
+    items = selectors.practice_items(request.attempt.entry.session.exam.language_id)
+    shown = [{"code": item.code, "type": item.type, "time_limit": item.time_limit,
+              "presentation": presentation(item.type, item.content, random.Random(item.pk))}
+             for item in items]
+    return render(request, "delivery/practice.html",
+                  {"items": shown, "labels": labels.player_labels()})
+
+
+@api
+def practice_check(request, data):
+    items = selectors.practice_items(request.attempt.entry.session.exam.language_id)
+    item = next((i for i in items if i.code == data.get("item")), None)
+    if item is None:
+        return JsonResponse({"error": "unknown_item"}, status=404)
+    return JsonResponse({"points": score_answer(item.type, item.content, data.get("answer")),
+                         "max": max_points(item.type, item.content)})
+
+
+@attempt_required
+def practice_audio(request, code):
+    items = selectors.practice_items(request.attempt.entry.session.exam.language_id)
+    item = next((i for i in items if i.code == code and i.type == "listening"), None)
+    if item is None:
+        return HttpResponse(status=404)
+    with item.audio.open("rb") as clip:
+        return HttpResponse(clip.read(), content_type="audio/ogg")

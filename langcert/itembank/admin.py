@@ -11,6 +11,7 @@ from langcert.catalog.models import Language
 from langcert.core.admin_audit import AuditedModelAdmin
 from langcert.itembank import services
 from langcert.itembank.content import validate_item
+from langcert.itembank.files import files_from_zip
 from langcert.itembank.models import Item
 from langcert.itembank.scoring import presentation
 
@@ -71,11 +72,11 @@ class ItemAdmin(AuditedModelAdmin):
         report = None
         if request.method == "POST" and request.FILES.get("archive"):
             try:
-                files = services.files_from_zip(request.FILES["archive"].read())
+                archive = files_from_zip(request.FILES["archive"].read())
             except Exception:  # a damaged zip
                 messages.error(request, _("This is not a readable zip archive."))
                 return redirect(".")
-            report = services.bank_import(actor=request.user, files=files, request=request)
+            report = services.bank_import(actor=request.user, files=archive, request=request)
             if report.ok:
                 messages.success(request, _("%(created)d items created, %(updated)d updated.")
                                  % {"created": report.created, "updated": report.updated})

@@ -21,7 +21,6 @@ from langcert.itembank.content import SKILLS, ItemRecord, validate_item
 from langcert.itembank.models import Item
 
 FORMAT = "langcert-itembank/1"
-MAX_ARCHIVE_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -40,24 +39,6 @@ class BankImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def files_from_folder(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*")) if path.is_file()
-    }
-
-
-def files_from_zip(content: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_ARCHIVE_BYTES:
-            raise ValueError("archive too large")
-        return {
-            info.filename: archive.read(info)
-            for info in archive.infolist()
-            if not info.is_dir() and ".." not in Path(info.filename).parts
-        }
 
 
 def _parse_files(files: dict[str, bytes]) -> tuple[list[tuple[str, str, dict]], list[ItemError]]:

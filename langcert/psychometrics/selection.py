@@ -477,3 +477,4 @@ def pick_pretest(pool: SkillPool, blocked: BoolArray, rng: np.random.Generator) 
     keys = np.where(ok, rng.random(ok.shape), -1.0)
     best = np.argmax(keys, axis=1)
     return np.where(ok.any(axis=1), pre[best], -1)
+

@@ -229,7 +229,7 @@ def test_a_strong_candidate_scores_higher_than_a_weak_one(ready_attempt, centre_
                         data=person(first_name="Weak", id_document_number="W1"))
     weak_attempt = Attempt.objects.create(
         entry=other, rules_accepted_at=timezone.now(), face_photo="x", id_photo="y",
-        microphone_checked_at=timezone.now())
+        microphone_checked_at=timezone.now(), tech_check_passed_at=timezone.now())
     step = services.start_or_resume(attempt=weak_attempt, reloaded=False)
     take_section(weak_attempt, step, answer="wrong")
     weak = SectionRun.objects.get(attempt=weak_attempt, status="complete").cat_state

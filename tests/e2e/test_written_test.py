@@ -48,6 +48,16 @@ def test_a_candidate_takes_the_whole_written_test(live_server, browser, enrolled
     expect(page.get_by_label("ID Number")).to_have_value(entry.id_number_display)
     page.get_by_label("Secret Number").fill(secret)
     page.get_by_role("button", name="Continue").click()
+
+    # The technical check: the browser measures, the server decides.
+    page.get_by_role("link", name="Run the technical check").click()
+    with page.expect_response("**/api/device-check/start/") as started:
+        page.get_by_role("button", name="Run the check").click()
+    beeps = started.value.json()["beeps"]
+    page.get_by_label("How many beeps did you hear?").select_option(str(beeps))
+    page.get_by_role("button", name="Finish the check").click()
+    expect(page.locator("#check-status")).to_have_text("Your computer is ready for the test.")
+    page.get_by_role("link", name="My written test").click()
     page.get_by_role("link", name="Start the checks").click()
 
     page.get_by_label("I have read the rules and I accept them.").check()

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from langcert.itembank.services import bank_import, files_from_folder
+from langcert.itembank.files import files_from_folder
+from langcert.itembank.services import bank_import
 
 SHIPPED = Path(__file__).resolve().parents[2] / "content"
 

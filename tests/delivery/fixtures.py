@@ -13,6 +13,12 @@ SKILL_CODES = {"vocabulary": "VOC", "grammar": "GRA", "expressions": "EXP", "rea
                "listening": "LIS"}
 OGG = b"OggS\x00synthetic clip"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+GOOD_DEVICE = {
+    "user_agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/156.0.0.0 Safari/537.36",
+    "camera_width": 640, "microphone_peak": 0.4, "beeps_heard": 3,
+    "download_ms": 300, "round_trips_ms": [20, 25, 30, 22, 40],
+}
 
 
 def _content(skill: str, n: int) -> tuple[str, dict]:
@@ -46,6 +52,7 @@ def ready_attempt(enrolled, synthetic_bank):
     """Signed in, rules read, photos taken, microphone heard."""
     entry, secret = enrolled
     attempt = services.sign_in(id_number=entry.id_number, secret=secret, ip="198.51.100.1")
+    services.record_tech_check(attempt=attempt, measurements=GOOD_DEVICE, beeps_played=3)
     services.accept_rules(attempt=attempt)
     services.store_photo(attempt=attempt, kind="face", data=JPEG)
     services.store_photo(attempt=attempt, kind="id", data=JPEG)
