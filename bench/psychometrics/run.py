@@ -39,8 +39,9 @@ from langcert.psychometrics.simulation import (
     skill_metrics,
 )
 
-#: Seeds never used while choosing the design (reported, not tuned on).
-UNTUNED_SEEDS = (424242, 8675309, 31337)
+#: Seeds never used while choosing the design (reported, not tuned on).  20261122 was
+#: picked in advance on 2026-11-22 and first looked at in the published run.
+UNTUNED_SEEDS = (424242, 8675309, 31337, 20261122)
 
 
 def _median_time(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
@@ -203,13 +204,15 @@ def bench_measure(lines: list[str], seeds: tuple[int, ...] = (DEFAULT_SIM_SEED,)
     ctrl = replace(rec.config, exposure=True)
     designs = {
         "max info + EAP (no exposure control)": BASELINE,
-        "+ exposure control (randomesque + SH)": Design(replace(ctrl, rule="estimate")),
+        "+ exposure control (Sympson-Hetter, k = 1)": Design(replace(ctrl, rule="estimate")),
         "+ correlated prior": Design(replace(ctrl, rule="estimate"), correlated_prior=True),
         "+ augmentation (joint posterior)": Design(replace(ctrl, rule="estimate"),
                                                    correlated_prior=True, augment=True),
         "+ most probable band": Design(replace(ctrl, rule="estimate"), correlated_prior=True,
                                        augment=True, decision="mode"),
         "+ selection at the cut scores (shipped design)": rec,
+        "shipped design without exposure control (ceiling)": replace(
+            rec, config=replace(rec.config, exposure=False)),
     }
     head = ("| design | exact (mean) | exact (worst skill) | within one (worst) | "
             "max exposure | RMSE | time |")

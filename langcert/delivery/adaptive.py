@@ -66,9 +66,16 @@ def _build_bank(language_id: int, skill: str, version: tuple) -> Bank:
         sh_k=[[i.exposure_k] for i in items],
     ).prepare()
     live_types = [TYPE_CODES[i.type] for i in items if i.status == Item.Status.LIVE]
-    config = CatConfig(test_length=QUESTIONS_PER_SECTION,
+    # Information aimed at the nearest cut score when a band decision is at stake: the
+    # design that classified best in the engine's simulations (bench/psychometrics).
+    config = CatConfig(test_length=QUESTIONS_PER_SECTION, rule="cut",
                        type_quota=type_quota(live_types, QUESTIONS_PER_SECTION, pool.n_types))
     return Bank(pool=pool, config=config, items={i.pk: i for i in items})
+
+
+def skill_cuts(scoring_scheme: dict, skill: str) -> list[float]:
+    """Theta cut scores between the CEFR bands of a skill, held in the exam's scheme."""
+    return list(scoring_scheme.get("cut_scores", {}).get(skill, DEFAULT_CUTS))
 
 
 def _enemy_sets(items: list[Item]) -> np.ndarray:

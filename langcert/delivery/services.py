@@ -193,7 +193,8 @@ def _serve(attempt: Attempt, run: SectionRun, now: datetime) -> Delivery | None:
     state = CatState.from_dict(run.cat_state)
     rng = np.random.default_rng(secrets.randbits(64))
     seen = [item_id for item_id in _seen_item_ids(attempt) if item_id in bank.items]
-    item_id = next_item(bank.pool, state, rng, bank.config, excluded_ids=seen)
+    cuts = adaptive.skill_cuts(attempt.entry.session.exam.scoring_scheme, run.skill)
+    item_id = next_item(bank.pool, state, rng, bank.config, excluded_ids=seen, cuts=cuts)
     run.cat_state = state.to_dict() | _estimate_fields(run.cat_state)
     run.save(update_fields=["cat_state"])
     if item_id is None:
@@ -229,8 +230,7 @@ def _skill_result(bank: adaptive.Bank, state: CatState, attempt: Attempt, skill:
     points = [r for r, s in zip(state.responses, state.scored, strict=True) if s]
     log_lik = log_lik_grid(bank.pool, bank.pool.index_of(scored), points) if scored else \
         log_lik_grid(bank.pool, [], [])
-    cuts = attempt.entry.session.exam.scoring_scheme.get("cut_scores", {}).get(
-        skill, adaptive.DEFAULT_CUTS)
+    cuts = adaptive.skill_cuts(attempt.entry.session.exam.scoring_scheme, skill)
     return skill_result(log_lik, cuts, prior_mean=state.prior_mean, prior_sd=state.prior_sd)
 
 

@@ -6,6 +6,8 @@ Idempotent: running it again finds what exists and creates only what is missing.
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
@@ -13,12 +15,15 @@ from django.utils import timezone, translation
 from langcert.catalog.models import Exam, JobRole
 from langcert.centres import services as centre_services
 from langcert.centres.models import Centre, Entry, Session
+from langcert.core import identifiers
 from langcert.core import services as core_services
 from langcert.core.models import User
 from langcert.core.roles import Role
 from langcert.verification.models import Organisation, OrganisationMember
 
 DEMO_PASSWORD = "langcert-demo-2026"
+# The demo candidate's Secret Number for the written test (real ones are random).
+DEMO_SECRET = "DEMO-TEST"
 
 DEMO_USERS = [
     ("board@langcert.example", Role.BOARD, "Bérénice", "Moreau", "Europe/Paris", "fr"),
@@ -47,13 +52,18 @@ class Command(BaseCommand):
             organisation = self.organisation(users[Role.ORGANISATION])
             paris, boston = self.centres(users[Role.CENTRE])
             sessions = self.sessions(users[Role.BOARD], paris, boston)
-            self.entries(users[Role.CENTRE], sessions[0], users[Role.CANDIDATE])
+            demo_entry = self.entries(users[Role.CENTRE], sessions[0], users[Role.CANDIDATE])
+        call_command("load_itembank", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Approved organisation: {organisation.name}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         with translation.override("en"):
             for email, role, *_ in DEMO_USERS:
                 self.stdout.write(f"  {Role(role).label:<20} {email}")
+        self.stdout.write(
+            f"Written test: http://127.0.0.1:8000/test/ with ID Number "
+            f"{demo_entry.id_number_display} and Secret Number {DEMO_SECRET}"
+        )
 
     def user(self, email, role, first, last, tz, language) -> User:
         user = User.objects.filter(email=email).first()
@@ -120,7 +130,8 @@ class Command(BaseCommand):
             sessions.append(session)
         return sessions
 
-    def entries(self, staff: User, session: Session, candidate_user: User) -> None:
+    def entries(self, staff: User, session: Session, candidate_user: User) -> Entry:
+        """Enrol the demo candidates; the demo candidate's entry gets a known secret."""
         for first, last, born, gender, email, job_name in DEMO_CANDIDATES:
             exists = Entry.objects.filter(
                 session=session, candidate__first_name=first, candidate__last_name=last
@@ -141,3 +152,7 @@ class Command(BaseCommand):
             if email == candidate_user.email:
                 entry.candidate.account = candidate_user
                 entry.candidate.save(update_fields=["account"])
+        demo_entry = Entry.objects.get(session=session, candidate__email=candidate_user.email)
+        demo_entry.secret_hash = make_password(identifiers.normalise(DEMO_SECRET))
+        demo_entry.save(update_fields=["secret_hash"])
+        return demo_entry
