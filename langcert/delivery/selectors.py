@@ -53,6 +53,14 @@ def test_state_label(attempt: Attempt | None) -> str:
     return _("Not sent")
 
 
+def tests_of_candidate(attempt: Attempt) -> list[tuple[Entry, str]]:
+    """Every written test of this person at the centre, newest first, with its state."""
+    entries = Entry.objects.filter(candidate=attempt.entry.candidate,
+                                   session__exam__kind="adaptive_cefr") \
+        .select_related("session__exam", "attempt").order_by("-session__opens_at")
+    return [(entry, test_state_label(getattr(entry, "attempt", None))) for entry in entries]
+
+
 def progress_label(attempt: Attempt | None) -> str:
     """Where a candidate stands, for the centre and the board."""
     if attempt is None or attempt.status == Attempt.Status.NOT_STARTED:

@@ -102,6 +102,7 @@ def home(request):
     return render(request, "delivery/home.html", {
         "attempt": attempt, "entry": attempt.entry,
         "state_label": selectors.test_state_label(attempt),
+        "tests": selectors.tests_of_candidate(attempt),
     })
 
 

@@ -68,6 +68,7 @@
     if (current) logEvent("focus_lost", { question: current.number });
   });
   document.addEventListener("fullscreenchange", function () {
+    $("fullscreen").hidden = !!document.fullscreenElement;
     if (!document.fullscreenElement && current) logEvent("fullscreen_exit", { question: current.number });
   });
 
@@ -207,6 +208,10 @@
     setTimeout(function () { countdown(seconds - 1, done); }, 1000);
   }
 
+  // Full screen needs a click; leaving it afterwards is logged for review.
+  $("fullscreen").addEventListener("click", function () {
+    if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen();
+  });
   $("restart-section").addEventListener("click", function () {
     if (!window.confirm(L.confirm_restart)) return;
     stopClock();

@@ -116,3 +116,18 @@ def test_sign_in_page_and_bad_pairs(client, enrolled, synthetic_bank):
     good = client.post("/test/", {"id_number": entry.id_number_display, "secret_number": secret})
     assert good["Location"] == reverse("delivery:home")
     assert "Not taken" in client.get(reverse("delivery:home")).content.decode()
+
+
+def test_the_candidate_page_lists_every_test_with_its_state(client, ready_attempt, centre_user,
+                                                            session_factory, centre):
+    later = session_factory(centre, "adaptive-en")
+    entry_enrol(actor=centre_user, session=later, data=person())  # the same person, again
+    signed_in(client, ready_attempt)
+    client.cookies["django_language"] = "en"
+    tests = client.get(reverse("delivery:home")).context["tests"]
+    assert [label for _, label in tests] == ["Not taken", "Not taken"]
+    ready_attempt.status = Attempt.Status.SUBMITTED
+    ready_attempt.save()
+    labels = {entry.pk: label for entry, label in
+              client.get(reverse("delivery:home")).context["tests"]}
+    assert labels[ready_attempt.entry_id] == "Sent"
