@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "langcert.verification",
     "langcert.itembank",
     "langcert.delivery",
+    "langcert.oral",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "langcert.core.tasks.requeue_stale_emails", "schedule": 300.0},
     "announce-open-tests": {"task": "langcert.delivery.tasks.announce_open_tests",
                             "schedule": 300.0},
+    "oral-reminders": {"task": "langcert.oral.tasks.send_interview_reminders",
+                       "schedule": 300.0},
+    "oral-booking-reminders": {"task": "langcert.oral.tasks.remind_candidates_to_book",
+                               "schedule": 3600.0},
 }
 
 # --- Files: local disk by default, S3-compatible object storage in production ----------

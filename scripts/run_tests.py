@@ -172,7 +172,8 @@ def main(extra_args: list[str]) -> int:
         if pg_url:
             code = pytest("PostgreSQL", env | {"DATABASE_URL": pg_url}, skip_celery + extra_args)
             code |= pytest("SQLite", sqlite_env,
-                           ["-m", "django_db and not e2e and not celery", *extra_args])
+                           ["-m", "django_db and not e2e and not celery and not postgres_only",
+                            *extra_args])
         else:
             code = pytest("SQLite", sqlite_env, skip_celery + extra_args)
         if missing:

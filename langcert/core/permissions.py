@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from langcert.core.roles import Role
 
 BOARD_APP_LABELS = {
-    "core", "catalog", "centres", "verification", "itembank", "delivery", "django_celery_beat",
+    "core", "catalog", "centres", "verification", "itembank", "delivery", "oral",
+    "django_celery_beat",
 }
 
 
