@@ -197,6 +197,7 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LangCert <no-reply@langcert.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "contact@langcert.example")
 
 # --- Users ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from langcert.core import views
 from langcert.delivery import staff_views
+from langcert.oral import views as oral_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -36,7 +37,11 @@ urlpatterns = [
     path("board/attempts/<uuid:public_id>/", staff_views.evidence, name="board_evidence"),
     path("board/attempts/<uuid:public_id>/photo/<str:kind>/", staff_views.photo,
          name="board_attempt_photo"),
-    path("evaluator/", views.evaluator_home, name="evaluator_home"),
+    path("evaluator/", oral_views.agenda, name="evaluator_home"),
+    path("evaluator/interviews/<uuid:public_id>/", oral_views.interview, name="oral_interview"),
+    path("test/oral/", oral_views.candidate_calendar, name="oral_candidate_calendar"),
+    path("centre/entries/<uuid:public_id>/oral/", oral_views.centre_calendar,
+         name="oral_centre_calendar"),
     path("organisation/", views.organisation_home, name="organisation_home"),
     path("my/", views.candidate_home, name="candidate_home"),
     path("centre/", include("langcert.centres.urls")),

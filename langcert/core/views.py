@@ -64,11 +64,6 @@ def outbox(request):
     return render(request, "core/outbox.html", {"page": page})
 
 
-@role_required(Role.EVALUATOR)
-def evaluator_home(request):
-    return render(request, "core/evaluator_home.html")
-
-
 @role_required(Role.ORGANISATION)
 def organisation_home(request):
     membership = getattr(request.user, "organisation_membership", None)

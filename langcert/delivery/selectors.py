@@ -67,6 +67,10 @@ def progress_label(attempt: Attempt | None) -> str:
         return _("Checks done") if attempt and attempt.checks_done else _("Not started")
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return _("Section %(n)d of 5") % {"n": attempt.section_index + 1}
+    if attempt.status == Attempt.Status.SUBMITTED:
+        from langcert.oral.selectors import oral_stage
+
+        return oral_stage(attempt.entry) or attempt.get_status_display()
     return attempt.get_status_display()
 
 

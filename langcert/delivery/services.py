@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -32,12 +33,14 @@ from langcert.itembank.scoring import presentation, score_answer
 from langcert.psychometrics import CatState, log_lik_grid, next_item, skill_result
 
 ANSWER_GRACE = timedelta(seconds=3)
+MAX_PLAYS = 2
 SUBMIT_WINDOW = timedelta(hours=24)
 MAX_RESTARTS = 3
-SIGN_IN_FAILURES_ALLOWED = 5
+# Tight per (ID Number, address) pair; wider per ID Number (printed, so anyone could lock
+# it out) and per address (a whole centre may sit behind one address).
+SIGN_IN_LIMITS = {"test-sign-in-pair": 5, "test-sign-in-id": 30, "test-sign-in-ip": 100}
 SIGN_IN_WINDOW_SECONDS = 30 * 60
 MAX_PHOTO_BYTES = 3 * 1024 * 1024
-MIN_MICROPHONE_PEAK = 0.02
 MIN_RECORDING_MS = 1000
 CONFIRM_WORDS = {"CONFIRM", "CONFIRMER"}
 CLIENT_EVENT_KINDS = {
@@ -71,10 +74,13 @@ def sign_in(*, id_number: str, secret: str, ip: str | None) -> Attempt:
     """The candidate's ID Number + Secret Number. Failures are limited per entry and per
     address and never say which half was wrong."""
     typed_id = identifiers.normalise(id_number)
-    keys = [("test-sign-in-id", typed_id), ("test-sign-in-ip", ip or "")]
-    if any(ratelimit.is_limited(s, k, SIGN_IN_FAILURES_ALLOWED) for s, k in keys):
+    keys = [("test-sign-in-pair", f"{typed_id}|{ip}"), ("test-sign-in-id", typed_id),
+            ("test-sign-in-ip", ip or "")]
+    if any(ratelimit.is_limited(s, k, SIGN_IN_LIMITS[s]) for s, k in keys):
         raise DeliveryError("rate_limited", _("Too many attempts. Wait 30 minutes and try again."))
     entry = Entry.objects.select_related("session__exam").filter(id_number=typed_id).first()
+    if entry is None:
+        make_password(secret)  # the same work as a real check: no timing oracle
     if entry is None or not secret_matches(entry, secret):
         for scope, key in keys:
             ratelimit.count_attempt(scope, key, SIGN_IN_WINDOW_SECONDS)
@@ -88,7 +94,14 @@ def sign_in(*, id_number: str, secret: str, ip: str | None) -> Attempt:
     return attempt
 
 
+def _before_start(attempt: Attempt) -> None:
+    """Checks belong before the test: evidence cannot be replaced once it has started."""
+    if attempt.status != Attempt.Status.NOT_STARTED:
+        raise ValidationError(_("The checks are closed: the test has started."))
+
+
 def accept_rules(*, attempt: Attempt) -> Attempt:
+    _before_start(attempt)
     with transaction.atomic():
         attempt.rules_accepted_at = timezone.now()
         attempt.save(update_fields=["rules_accepted_at"])
@@ -102,6 +115,7 @@ def _is_image(data: bytes) -> bool:
 
 def store_photo(*, attempt: Attempt, kind: str, data: bytes) -> Attempt:
     """Keep the face or ID photo, encrypted; a new photo replaces the old one."""
+    _before_start(attempt)
     if kind not in ("face", "id"):
         raise ValidationError(_("Unknown photo."))
     if not _is_image(data) or len(data) > MAX_PHOTO_BYTES:
@@ -118,7 +132,8 @@ def store_photo(*, attempt: Attempt, kind: str, data: bytes) -> Attempt:
 
 def record_microphone(*, attempt: Attempt, peak_level: float, duration_ms: int) -> bool:
     """The server's verdict on the microphone test, from what the browser measured."""
-    heard = peak_level >= MIN_MICROPHONE_PEAK and duration_ms >= MIN_RECORDING_MS
+    _before_start(attempt)
+    heard = peak_level >= techcheck.MIN_MICROPHONE_PEAK and duration_ms >= MIN_RECORDING_MS
     with transaction.atomic():
         if heard:
             attempt.microphone_checked_at = timezone.now()
@@ -368,7 +383,7 @@ def issue_audio_play(*, attempt: Attempt, delivery_id: Any) -> str:
             status=Delivery.Status.PENDING).first()
         if delivery is None or delivery.item.type != "listening":
             raise DeliveryError("unknown_question")
-        if delivery.plays >= delivery.item.content.get("max_plays", 2):
+        if delivery.plays >= min(delivery.item.content.get("max_plays", MAX_PLAYS), MAX_PLAYS):
             raise DeliveryError("no_more_plays", _("You have already listened twice."))
         delivery.plays += 1
         delivery.save(update_fields=["plays"])
@@ -392,6 +407,7 @@ def use_audio_play(*, attempt: Attempt, token: str) -> bytes:
 def log_client_event(*, attempt: Attempt, kind: str, data: dict[str, Any]) -> None:
     if kind not in CLIENT_EVENT_KINDS:
         raise ValidationError(_("Unknown event."))
+    data = data if isinstance(data, dict) else {}
     clean = {key: data[key] for key in ("question", "seconds") if isinstance(
         data.get(key), int | float)}
     ProctoringEvent.objects.create(attempt=attempt, kind=kind, data=clean)
@@ -427,5 +443,6 @@ def _store_scores(attempt: Attempt) -> None:
             attempt=attempt, skill=run.skill,
             defaults={"theta": result.theta, "se": result.se, "level": result.level,
                       "band_probabilities": result.band_probabilities,
-                      "answered": sum(1 for r in state.responses if r is not None)},
+                      "answered": run.deliveries.filter(status=Delivery.Status.ANSWERED,
+                                                        scored=True).count()},
         )

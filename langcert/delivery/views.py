@@ -8,12 +8,15 @@ photos or clips.
 import json
 import random
 import secrets
+import zoneinfo
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -24,8 +27,11 @@ from langcert.delivery.forms import SignInForm
 from langcert.delivery.models import Attempt
 from langcert.delivery.services import DeliveryError
 from langcert.itembank.scoring import max_points, presentation, score_answer
+from langcert.oral import selectors as oral_selectors
 
 SESSION_KEY = "written_test_attempt"
+SECRET_ISSUED_KEY = "written_test_secret_issued"
+TEST_SESSION_SECONDS = 12 * 60 * 60
 MAX_JSON_BYTES = 64 * 1024
 
 
@@ -34,11 +40,19 @@ def attempt_required(view):
     def wrapped(request, *args, **kwargs):
         attempt = Attempt.objects.select_related("entry__session__exam", "entry__candidate") \
             .filter(pk=request.session.get(SESSION_KEY)).first()
+        # A new Secret Number ends every session opened with the old one.
+        if attempt is not None and request.session.get(SECRET_ISSUED_KEY) != \
+                attempt.entry.secret_issued_at.isoformat():
+            attempt = None
         if attempt is None:
             if request.path.startswith("/test/api/"):
                 return JsonResponse({"error": "signed_out"}, status=401)
             return redirect("delivery:sign_in")
         request.attempt = attempt
+        candidate = attempt.entry.candidate
+        timezone.activate(zoneinfo.ZoneInfo(candidate.time_zone))
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(candidate.language)
         return view(request, *args, **kwargs)
 
     return never_cache(wrapped)
@@ -85,6 +99,8 @@ def sign_in(request):
         else:
             request.session.cycle_key()
             request.session[SESSION_KEY] = attempt.pk
+            request.session[SECRET_ISSUED_KEY] = attempt.entry.secret_issued_at.isoformat()
+            request.session.set_expiry(TEST_SESSION_SECONDS)
             return redirect("delivery:home")
     return render(request, "delivery/sign_in.html", {"form": form},
                   status=400 if form.errors else 200)
@@ -103,6 +119,8 @@ def home(request):
         "attempt": attempt, "entry": attempt.entry,
         "state_label": selectors.test_state_label(attempt),
         "tests": selectors.tests_of_candidate(attempt),
+        "oral_stage": oral_selectors.oral_stage(attempt.entry),
+        "booking": oral_selectors.active_booking(attempt.entry),
     })
 
 
@@ -141,11 +159,13 @@ def photo(request, kind):
 
 @api
 def microphone(request, data):
-    heard = services.record_microphone(
-        attempt=request.attempt,
-        peak_level=float(data.get("peak_level") or 0),
-        duration_ms=int(data.get("duration_ms") or 0),
-    )
+    try:
+        peak = min(max(float(data.get("peak_level") or 0), 0.0), 1.0)
+        duration = int(min(max(float(data.get("duration_ms") or 0), 0.0), 600_000))
+    except (TypeError, ValueError) as error:
+        raise ValidationError(_("The measurement could not be read.")) from error
+    heard = services.record_microphone(attempt=request.attempt, peak_level=peak,
+                                       duration_ms=duration)
     message = "" if heard else _("We could not hear you. Check the microphone and try again.")
     return JsonResponse({"ok": heard, "message": message})
 

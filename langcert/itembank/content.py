@@ -144,7 +144,7 @@ class Listening(Strict):
     audio: str = Field(pattern=r"^audio/[A-Za-z0-9._-]+\.(ogg|opus|mp3|wav)$")
     transcript: str
     voices: list[str] = Field(default_factory=list)
-    max_plays: int = Field(default=2, ge=1, le=3)
+    max_plays: int = Field(default=2, ge=1, le=2)
     question: Annotated[ListeningChoice | ListeningGap, Field(discriminator="type")]
 
 

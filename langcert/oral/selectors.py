@@ -100,3 +100,31 @@ def interview_prompts(booking: Booking) -> dict[str, list[Prompt]]:
         exact = pool.filter(level=level, job_family__in=[family, ""])
         chosen[part] = list((exact if exact.exists() else pool).order_by("?")[:3])
     return chosen
+
+
+def week_calendar(language: Any, monday: date, time_zone: str) -> list[tuple[date, list[datetime]]]:
+    """The free slots of a week, day by day in the viewer's time zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(time_zone)
+    days = {monday + timedelta(days=n): [] for n in range(7)}
+    for slot in free_slots(language, monday - timedelta(days=1), monday + timedelta(days=7)):
+        local = slot.astimezone(zone)
+        if local.date() in days:
+            days[local.date()].append(local)
+    return list(days.items())
+
+
+def oral_stage(entry: Entry) -> str:
+    """Where the candidate stands after the written test, for candidate and centre pages."""
+    from django.utils.translation import gettext as _
+
+    if not written_test_sent(entry):
+        return ""
+    done = entry.oral_bookings.filter(status=Booking.Status.DONE).first()
+    if done is not None:
+        return _("Oral done: certification complete")
+    booking = active_booking(entry)
+    if booking is not None:
+        return _("Oral booked")
+    return _("Oral to book")

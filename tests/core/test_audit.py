@@ -8,6 +8,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+from datetime import timedelta
 
 import pytest
 
@@ -39,6 +40,9 @@ NOT_AUDITED = {
     "langcert.delivery.services.issue_audio_play": "an AudioPlay row per play",
     "langcert.delivery.services.use_audio_play": "the AudioPlay row records its use",
     "langcert.delivery.services.new_beep_challenge": "changes nothing",
+    "langcert.oral.services.send_due_reminders": "a periodic task; each reminder is an "
+                                                 "outbox row with its idempotency key",
+    "langcert.oral.services.remind_unbooked": "a periodic task; the outbox rows record it",
 }
 
 
@@ -95,7 +99,59 @@ def cases(board_user, centre, centre_user, adaptive_session, synthetic_bank):
     def photo():
         return delivery.store_photo(attempt=attempt(), kind="face", data=JPEG)
 
-    return {
+    def oral_booking():
+        from datetime import time, timedelta
+
+        from django.utils import timezone
+
+        from langcert.catalog.models import Language
+        from langcert.oral import selectors as oral_selectors
+        from langcert.oral import services as oral
+        from langcert.oral.models import EvaluatorProfile
+
+        user = core.user_create(actor=None, email=f"ev{next(people)}@t.example",
+                                role="evaluator", password=None)
+        profile = EvaluatorProfile.objects.create(user=user)
+        profile.languages.add(Language.objects.get(code="en"))
+        day = (timezone.now() + timedelta(days=2)).date()
+        oral.availability_add(actor=user, evaluator=profile, language=profile.languages.get(),
+                              repeat="once", first_date=day, last_date=None,
+                              start_time=time(9), end_time=time(12))
+        done = finished()
+        delivery.submit(attempt=done, confirmation="CONFIRM")
+        slot = oral_selectors.free_slots(profile.languages.get(), day, day)[0]
+        from langcert.centres.models import Entry
+
+        entry = Entry.objects.get(pk=done.entry_id)  # as a request would load it
+        return oral.booking_create(actor=None, entry=entry, starts_at=slot), user
+
+    def oral_cases():
+        from langcert.oral import services as oral
+
+        def changed():
+            booking, _ = oral_booking()
+            return oral.booking_change(actor=None, booking=booking,
+                                       starts_at=booking.starts_at + timedelta(minutes=30))
+
+        def scored():
+            booking, _ = oral_booking()
+            oral.interview_score(actor=booking.evaluator.user, booking=booking, outcome="no_show",
+                                 id_document_checked=False, levels={})
+            return booking
+
+        return {
+            "langcert.oral.services.availability_add": (
+                "oral.availability_add", lambda: oral_booking()[0].evaluator.availabilities
+                .get()),
+            "langcert.oral.services.booking_create": ("oral.book", lambda: oral_booking()[0]),
+            "langcert.oral.services.booking_change": ("oral.change", changed),
+            "langcert.oral.services.booking_cancel": (
+                "oral.cancel", lambda: oral.booking_cancel(actor=None,
+                                                           booking=oral_booking()[0])),
+            "langcert.oral.services.interview_score": ("oral.score_no_show", scored),
+        }
+
+    return oral_cases() | {
         "langcert.delivery.services.sign_in": ("delivery.sign_in", signed_in),
         "langcert.delivery.services.accept_rules": (
             "delivery.accept_rules", lambda: delivery.accept_rules(attempt=attempt())),

@@ -9,18 +9,15 @@ from langcert.centres.services import entry_enrol
 from langcert.core.models import AuditEvent
 from langcert.delivery import services
 from langcert.delivery.models import Attempt
-from langcert.delivery.views import SESSION_KEY
 from tests.conftest import person
 from tests.delivery.fixtures import GOOD_DEVICE, JPEG
+from tests.helpers import sign_in_candidate
 
 pytestmark = pytest.mark.django_db
 
 
 def signed_in(client, attempt):
-    session = client.session
-    session[SESSION_KEY] = attempt.pk
-    session.save()
-    return client
+    return sign_in_candidate(client, attempt)
 
 
 @pytest.fixture
@@ -131,3 +128,44 @@ def test_the_candidate_page_lists_every_test_with_its_state(client, ready_attemp
     labels = {entry.pk: label for entry, label in
               client.get(reverse("delivery:home")).context["tests"]}
     assert labels[ready_attempt.entry_id] == "Sent"
+
+
+def test_a_new_secret_number_ends_sessions_opened_with_the_old_one(client, ready_attempt,
+                                                                    centre_user):
+    from langcert.centres.services import entry_reissue_secret
+
+    signed_in(client, ready_attempt)
+    assert client.get(reverse("delivery:home")).status_code == 200
+    entry_reissue_secret(actor=centre_user, entry=ready_attempt.entry)
+    assert client.get(reverse("delivery:home"))["Location"] == reverse("delivery:sign_in")
+    assert client.post("/test/api/begin/", {}, content_type="application/json").status_code \
+        == 401
+
+
+def test_evidence_cannot_be_replaced_once_the_test_has_started(ready_attempt):
+    from django.core.exceptions import ValidationError
+
+    services.start_or_resume(attempt=ready_attempt, reloaded=False)
+    ready_attempt.refresh_from_db()
+    face = ready_attempt.face_photo
+    for call in (lambda: services.store_photo(attempt=ready_attempt, kind="face", data=JPEG),
+                 lambda: services.accept_rules(attempt=ready_attempt),
+                 lambda: services.record_microphone(attempt=ready_attempt, peak_level=1,
+                                                    duration_ms=5000)):
+        with pytest.raises(ValidationError):
+            call()
+    ready_attempt.refresh_from_db()
+    assert ready_attempt.face_photo == face
+
+
+def test_bad_measurements_and_events_get_a_clear_400(client, enrolled, synthetic_bank):
+    entry, secret = enrolled
+    attempt = services.sign_in(id_number=entry.id_number, secret=secret, ip=None)
+    signed_in(client, attempt)
+    for body in ({"peak_level": "abc"}, {"duration_ms": [1]}):
+        response = client.post("/test/api/microphone/", body, content_type="application/json")
+        assert response.status_code == 400 and response.json()["error"] == "invalid"
+    assert client.post("/test/api/event/", {"kind": "focus_lost", "data": [1, 2]},
+                       content_type="application/json").status_code == 200
+    assert client.post("/test/api/event/", "[1]",
+                       content_type="application/json").status_code == 400

@@ -10,8 +10,9 @@ from langcert.delivery import services
 from langcert.delivery.models import Attempt, TechCheck
 from langcert.delivery.tasks import announce_open_tests
 from langcert.delivery.techcheck import browser_ok, verdict
-from langcert.delivery.views import BEEPS_KEY, SESSION_KEY
+from langcert.delivery.views import BEEPS_KEY
 from tests.delivery.fixtures import GOOD_DEVICE
+from tests.helpers import sign_in_candidate
 
 
 @pytest.mark.parametrize(
@@ -55,9 +56,7 @@ def test_the_test_cannot_start_without_a_passed_check(ready_attempt):
 def test_a_flag_from_the_browser_cannot_pass_the_check(client, enrolled, synthetic_bank):
     entry, secret = enrolled
     attempt = services.sign_in(id_number=entry.id_number, secret=secret, ip=None)
-    session = client.session
-    session[SESSION_KEY] = attempt.pk
-    session.save()
+    sign_in_candidate(client, attempt)
     assert client.post("/test/api/device-check/", {"passed": True},
                        content_type="application/json").status_code == 409  # no challenge
     start = client.post("/test/api/device-check/start/", {}, content_type="application/json")
@@ -91,9 +90,7 @@ def test_the_practice_test_has_one_unscored_item_of_each_type(client, ready_atte
     from django.core.management import call_command
 
     call_command("load_itembank")
-    session = client.session
-    session[SESSION_KEY] = ready_attempt.pk
-    session.save()
+    sign_in_candidate(client, ready_attempt)
     page = client.get(reverse("delivery:practice"))
     items = page.context["items"]
     assert {item["type"] for item in items} == {

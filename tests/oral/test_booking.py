@@ -15,9 +15,10 @@ from langcert.centres.services import entry_enrol
 from langcert.core.roles import Role
 from langcert.delivery.models import Attempt
 from langcert.oral import selectors, services
-from langcert.oral.models import Booking, EvaluatorProfile
+from langcert.oral.models import Booking
 from langcert.oral.slots import Window, window_slots
 from tests.conftest import person
+from tests.oral.conftest import first_free
 
 
 def test_weekly_slots_keep_local_time_across_daylight_saving():
@@ -35,36 +36,6 @@ def test_a_one_off_window_and_the_skipped_hour():
     # 02:00–03:00 does not exist on 29 March 2026 in Paris.
     slots = list(window_slots(once, date(2026, 3, 1), date(2026, 3, 31)))
     assert [s.astimezone(UTC).strftime("%H:%M") for s in slots] == ["00:30", "01:00"]
-
-
-@pytest.fixture
-def evaluator(make_user):
-    user = make_user(Role.EVALUATOR, time_zone="Europe/London")
-    profile = EvaluatorProfile.objects.create(user=user, meeting_link="https://meet.example/ed")
-    profile.languages.add(Language.objects.get(code="en"))
-    return profile
-
-
-@pytest.fixture
-def tomorrow_window(evaluator):
-    day = (timezone.now() + timedelta(days=1)).astimezone(timezone.get_current_timezone()).date()
-    return services.availability_add(
-        actor=evaluator.user, evaluator=evaluator, language=Language.objects.get(code="en"),
-        repeat="once", first_date=day, last_date=None, start_time=time(10, 0),
-        end_time=time(12, 0))
-
-
-@pytest.fixture
-def sent_entry(ready_attempt):
-    ready_attempt.status = Attempt.Status.SUBMITTED
-    ready_attempt.submitted_at = timezone.now()
-    ready_attempt.save()
-    return ready_attempt.entry
-
-
-def first_free(entry):
-    today = timezone.now().date()
-    return selectors.free_slots(entry.session.exam.language, today, today + timedelta(days=3))[0]
 
 
 @pytest.mark.django_db
