@@ -105,7 +105,9 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Concurrent writers (web + in-process tasks) wait instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers take the lock when a transaction starts: SQLite has no SELECT FOR UPDATE.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and shared cache when configured, in-process otherwise -------------
@@ -178,6 +180,9 @@ STORAGES = {
         )
     },
 }
+
+# Photos from the test checks are up to 3 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
 # --- Email: every message goes through the core outbox, then this backend ------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -6,6 +6,7 @@ cannot be read at all raises `EnrolmentFileError`; checking the rows is the serv
 
 import csv
 import io
+import itertools
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
@@ -56,18 +57,20 @@ def cell_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def read_enrolment_file(name: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of the file as dicts keyed by canonical column names."""
+def read_enrolment_file(name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(line number in the file, row keyed by canonical column names) for every row."""
     if name.lower().endswith(".xlsx"):
         table = _xlsx_table(content)
     elif name.lower().endswith(".csv"):
         table = _csv_table(content)
     else:
         raise EnrolmentFileError(_("Upload a .csv or .xlsx file."))
-    table = [row for row in table if any(cell_text(cell) for cell in row)]
+    # Blank lines are skipped but keep their place, so errors name the line people see.
+    table = [(line, row) for line, row in enumerate(table, start=1)
+             if any(cell_text(cell) for cell in row)]
     if not table:
         raise EnrolmentFileError(_("The file is empty."))
-    headers = [header_key(h) for h in table[0]]
+    headers = [header_key(h) for h in table[0][1]]
     unknown = [h for h in headers if h and h not in COLUMNS]
     if unknown:
         raise EnrolmentFileError(_("Unknown column: %(column)s.") % {"column": unknown[0]})
@@ -82,7 +85,8 @@ def read_enrolment_file(name: str, content: bytes) -> list[dict[str, str]]:
             _("At most %(count)d candidates per file.") % {"count": MAX_ROWS}
         )
     return [
-        {h: cell_text(v) for h, v in zip(headers, row, strict=False) if h} for row in rows
+        (line, {h: cell_text(v) for h, v in zip(headers, row, strict=False) if h})
+        for line, row in rows
     ]
 
 
@@ -98,7 +102,11 @@ def _csv_table(content: bytes) -> list[list[str]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        return list(itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter),
+                                     MAX_ROWS + 2))
+    except csv.Error as error:
+        raise EnrolmentFileError(_("This file cannot be read as CSV.")) from error
 
 
 def _xlsx_table(content: bytes) -> list[list[object]]:
@@ -108,6 +116,8 @@ def _xlsx_table(content: bytes) -> list[list[object]]:
         raise EnrolmentFileError(_("This is not a readable Excel .xlsx file.")) from error
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        # Read no further than the row limit: a small file can hold a huge sheet.
+        rows = itertools.islice(sheet.iter_rows(values_only=True), MAX_ROWS + 2)
+        return [list(row) for row in rows]
     finally:
         workbook.close()

@@ -26,7 +26,7 @@ from langcert.core.mail import Attachment, queue_email
 
 @dataclass(frozen=True)
 class RowError:
-    row: int  # 1-based data row; the header is row 0
+    row: int  # line of the file, as a spreadsheet numbers it (the header is line 1)
     field: str
     message: str
 
@@ -181,12 +181,14 @@ def entry_enrol(
     return entry
 
 
-def _check_rows(session: Session, rows: list[dict[str, str]]) -> tuple[list[dict], list[RowError]]:
+def _check_rows(
+    session: Session, rows: list[tuple[int, dict[str, str]]]
+) -> tuple[list[dict], list[RowError]]:
     cleaned: list[dict[str, Any]] = []
     errors: list[RowError] = []
     seen_people: dict[tuple[str, str, str], int] = {}
     seen_documents: dict[str, int] = {}
-    for number, row in enumerate(rows, start=1):
+    for number, row in rows:
         form = EnrolmentRowForm(row)
         if not form.is_valid():
             for field_name, messages in form.errors.items():

@@ -27,7 +27,7 @@ def _session_page(request, session, form=None, file_form=None, report=None, stat
     context = {
         "session": session,
         "entries": entries_with_progress(selectors.entries_of_session(session)),
-        "form": form or EnrolmentForm(initial={"photo_consent": True}),
+        "form": form or EnrolmentForm(),
         "file_form": file_form or EnrolmentFileForm(),
         "report": report,
         "job_levels": {str(job.pk): job.band.level for job in job_roles()},

@@ -46,6 +46,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "subject", "to", "status", "attempts", "sent_at"]
     list_filter = ["status"]
     search_fields = ["to", "subject", "idempotency_key"]
-    exclude = ["attachment"]
-    readonly_fields = [f for f in ("idempotency_key", "to", "subject", "status", "attempts",
-                                    "last_error", "sent_at", "sensitive")]
+    exclude = ["attachment", "body_text", "body_html"]  # may carry a Secret Number
+    readonly_fields = ["idempotency_key", "to", "subject", "status", "attempts", "last_error",
+                       "sent_at", "sensitive"]

@@ -42,7 +42,13 @@ class LoginForm(AuthenticationForm):
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
-    """Django's reset form, sending its message through the outbox."""
+    """Django's reset form, sending its message through the outbox. Accounts created
+    without a password (invited people) may set their first one this way too."""
+
+    def get_users(self, email):
+        from langcert.core.models import User
+
+        return User.objects.filter(email__iexact=email, is_active=True)
 
     def save(self, domain_override=None, request=None, **kwargs):
         email = self.cleaned_data["email"]

@@ -103,17 +103,20 @@ def deliver(message_id: int) -> bool:
 
 def stale_message_ids(*, older_than) -> list[int]:
     """Queued messages created before `older_than` (their task was probably lost)."""
+    # attempts == 0: never tried, so no retry of its own is waiting.
     return list(
         OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.QUEUED, created_at__lt=older_than
+            status=OutboundEmail.Status.QUEUED, created_at__lt=older_than, attempts=0
         ).values_list("pk", flat=True)[:500]
     )
 
 
 def record_failure(message_id: int, error: Exception, final: bool) -> None:
-    OutboundEmail.objects.filter(pk=message_id).exclude(
-        status=OutboundEmail.Status.SENT
-    ).update(
+    pending = OutboundEmail.objects.filter(pk=message_id).exclude(
+        status=OutboundEmail.Status.SENT)
+    pending.update(
         last_error=type(error).__name__,
         status=OutboundEmail.Status.FAILED if final else OutboundEmail.Status.QUEUED,
     )
+    if final:  # a secret that will never be sent is not kept either
+        pending.filter(sensitive=True).update(body_text="", body_html="", attachment=None)

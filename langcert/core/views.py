@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -6,6 +7,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from langcert.centres.selectors import entries_of_account
+from langcert.core.audit import record_event
 from langcert.core.forms import LoginForm, OutboxPasswordResetForm
 from langcert.core.models import OutboundEmail
 from langcert.core.permissions import role_required
@@ -61,7 +63,9 @@ def outbox(request):
     page = Paginator(OutboundEmail.objects.defer("attachment"), 50).get_page(
         request.GET.get("page")
     )
-    return render(request, "core/outbox.html", {"page": page})
+    record_event(actor=request.user, action="outbox.view", request=request)
+    return render(request, "core/outbox.html",
+                  {"page": page, "show_sensitive": settings.DEBUG})
 
 
 @role_required(Role.ORGANISATION)

@@ -27,7 +27,9 @@ def device_labels() -> dict[str, str]:
 
 
 def player_labels() -> dict:
-    confirm_word = pgettext("word typed to send the test", "CONFIRM")
+    from langcert.delivery.services import CONFIRM_CONTEXT, confirm_words
+
+    confirm_word = pgettext(CONFIRM_CONTEXT, "CONFIRM")
     return {
         "question": _("Question"),
         "section": _("Section %(n)s of %(total)s"),
@@ -37,7 +39,7 @@ def player_labels() -> dict:
         "confirm_restart": _("Restart this section? Its questions will be replaced by new ones."),
         "error": _("Something went wrong. Press “Restart the section”."),
         "confirm_word": confirm_word,
-        "confirm_word_other": "CONFIRM" if confirm_word != "CONFIRM" else "CONFIRMER",
+        "confirm_words": sorted(confirm_words()),
         "type_word": _("Type %(word)s exactly as shown."),
         "not_sent": _("Not sent"),
         "sending": _("Sending…"),

@@ -66,7 +66,8 @@ def progress_label(attempt: Attempt | None) -> str:
     if attempt is None or attempt.status == Attempt.Status.NOT_STARTED:
         return _("Checks done") if attempt and attempt.checks_done else _("Not started")
     if attempt.status == Attempt.Status.IN_PROGRESS:
-        return _("Section %(n)d of 5") % {"n": attempt.section_index + 1}
+        return _("Section %(n)d of %(total)d") % {"n": attempt.section_index + 1,
+                                                  "total": len(SECTION_ORDER)}
     if attempt.status == Attempt.Status.SUBMITTED:
         from langcert.oral.selectors import oral_stage
 
@@ -87,12 +88,7 @@ def evidence(attempt: Attempt) -> dict[str, Any]:
 
 
 def practice_items(language_id: int) -> list[Item]:
-    """One easy live item of each type, the same for everyone: the unscored practice test."""
-    chosen = []
-    for item_type in Item.Type.values:
-        item = (Item.objects.filter(language_id=language_id, type=item_type,
-                                    status=Item.Status.LIVE, level__in=("A2", "B1"))
-                .order_by("code").first())
-        if item is not None:
-            chosen.append(item)
-    return chosen
+    """The practice test: items kept for practice, which no real test ever serves, so
+    checking answers here teaches nothing about the test itself."""
+    return list(Item.objects.filter(language_id=language_id, status=Item.Status.PRACTICE)
+                .order_by("type", "code"))

@@ -4,16 +4,19 @@ listening plays and submission. Timing is the server's: the browser only display
 
 import random
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from langcert.centres.models import Entry
 from langcert.centres.selectors import secret_matches
@@ -31,6 +34,7 @@ from langcert.delivery.models import (
 )
 from langcert.itembank.scoring import presentation, score_answer
 from langcert.psychometrics import CatState, log_lik_grid, next_item, skill_result
+from langcert.psychometrics.stopping import fixed_length_done
 
 ANSWER_GRACE = timedelta(seconds=3)
 MAX_PLAYS = 2
@@ -42,7 +46,7 @@ SIGN_IN_LIMITS = {"test-sign-in-pair": 5, "test-sign-in-id": 30, "test-sign-in-i
 SIGN_IN_WINDOW_SECONDS = 30 * 60
 MAX_PHOTO_BYTES = 3 * 1024 * 1024
 MIN_RECORDING_MS = 1000
-CONFIRM_WORDS = {"CONFIRM", "CONFIRMER"}
+CONFIRM_CONTEXT = "word typed to send the test"
 CLIENT_EVENT_KINDS = {
     ProctoringEvent.Kind.FOCUS_LOST, ProctoringEvent.Kind.FULLSCREEN_EXIT,
     ProctoringEvent.Kind.OFFLINE, ProctoringEvent.Kind.ONLINE,
@@ -177,13 +181,15 @@ def _active_section(attempt: Attempt) -> SectionRun | None:
     return attempt.sections.filter(status=SectionRun.Status.ACTIVE).first()
 
 
-def _seen_item_ids(attempt: Attempt) -> list[int]:
-    """Items this person saw before: in abandoned runs now, and in earlier attempts."""
+def _seen_item_ids(attempt: Attempt) -> tuple[list[int], list[int]]:
+    """Items this person saw before: (in earlier attempts, in abandoned runs of this one)."""
     candidate = attempt.entry.candidate
-    earlier = Delivery.objects.filter(section__attempt__entry__candidate__in=(
-        candidate.account.candidate_records.all() if candidate.account_id else [candidate]))
-    return list(earlier.exclude(section__status=SectionRun.Status.ACTIVE,
-                                section__attempt=attempt).values_list("item_id", flat=True))
+    people = candidate.account.candidate_records.all() if candidate.account_id else [candidate]
+    seen = Delivery.objects.filter(section__attempt__entry__candidate__in=people)
+    earlier = seen.exclude(section__attempt=attempt).values_list("item_id", flat=True)
+    abandoned = seen.filter(section__attempt=attempt,
+                            section__status=SectionRun.Status.ABANDONED)
+    return list(earlier), list(abandoned.values_list("item_id", flat=True))
 
 
 def _section_prior(attempt: Attempt, skill_index: int) -> tuple[float, float]:
@@ -206,10 +212,7 @@ def _serve(attempt: Attempt, run: SectionRun, now: datetime) -> Delivery | None:
     """Choose and record the next question of the section (None when it is complete)."""
     bank = adaptive.skill_bank(attempt.entry.session.exam.language_id, run.skill)
     state = CatState.from_dict(run.cat_state)
-    rng = np.random.default_rng(secrets.randbits(64))
-    seen = [item_id for item_id in _seen_item_ids(attempt) if item_id in bank.items]
-    cuts = adaptive.skill_cuts(attempt.entry.session.exam.scoring_scheme, run.skill)
-    item_id = next_item(bank.pool, state, rng, bank.config, excluded_ids=seen, cuts=cuts)
+    item_id = _choose(attempt, run, bank, state)
     run.cat_state = state.to_dict() | _estimate_fields(run.cat_state)
     run.save(update_fields=["cat_state"])
     if item_id is None:
@@ -223,6 +226,22 @@ def _serve(attempt: Attempt, run: SectionRun, now: datetime) -> Delivery | None:
         presentation=presentation(item.type, item.content, random.Random(secrets.randbits(64))),
         served_at=now, deadline=now + timedelta(seconds=item.time_limit),
     )
+
+
+def _choose(attempt: Attempt, run: SectionRun, bank: adaptive.Bank,
+            state: CatState) -> int | None:
+    """The engine's next item. Items seen before are avoided; when a small bank runs out,
+    those from abandoned runs come back first, then those of earlier attempts, so that a
+    section always has its ten questions."""
+    rng = np.random.default_rng(secrets.randbits(64))
+    cuts = adaptive.skill_cuts(attempt.entry.session.exam.scoring_scheme, run.skill)
+    earlier, abandoned = ([i for i in ids if i in bank.items] for ids in _seen_item_ids(attempt))
+    for excluded in (earlier + abandoned, earlier, []):
+        item_id = next_item(bank.pool, state, rng, bank.config, excluded_ids=excluded,
+                            cuts=cuts)
+        if item_id is not None or fixed_length_done(state.scored, bank.config.test_length):
+            return item_id
+    return None
 
 
 def _estimate_fields(cat_state: dict[str, Any]) -> dict[str, Any]:
@@ -282,6 +301,13 @@ def _restart_section(attempt: Attempt, reason: str, now: datetime) -> Step:
     attempt.save(update_fields=["restarts"])
     step = _advance(attempt, now)
     return Step(step.kind, step.delivery, restarted=True)
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as error:
+        raise ValidationError(_("The answer has no valid key.")) from error
 
 
 def _current(attempt: Attempt) -> Delivery | None:
@@ -347,7 +373,7 @@ def answer(
         if delivery is None:
             raise DeliveryError("unknown_question")
         if delivery.status != Delivery.Status.PENDING:
-            if delivery.answer_key is not None and str(delivery.answer_key) == str(answer_key):
+            if delivery.answer_key is not None and delivery.answer_key == _as_uuid(answer_key):
                 current = _current(attempt)
                 status = attempt.status
                 return Step("question", current) if current else Step(
@@ -361,7 +387,7 @@ def answer(
             return _restart_section(attempt, "late_answer", now)
         item = delivery.item
         delivery.answer = given
-        delivery.answer_key = answer_key
+        delivery.answer_key = _as_uuid(answer_key)
         delivery.answered_at = now
         delivery.points = score_answer(item.type, item.content, given)
         delivery.status = Delivery.Status.ANSWERED if given is not None else \
@@ -413,6 +439,15 @@ def log_client_event(*, attempt: Attempt, kind: str, data: dict[str, Any]) -> No
     ProctoringEvent.objects.create(attempt=attempt, kind=kind, data=clean)
 
 
+def confirm_words() -> set[str]:
+    """The word that sends the test, in every language of the site (CONFIRM, CONFIRMER)."""
+    words = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.add(pgettext(CONFIRM_CONTEXT, "CONFIRM").upper())
+    return words
+
+
 def submit(*, attempt: Attempt, confirmation: str, now: datetime | None = None) -> Attempt:
     """The typed confirmation sends the test; the per-skill results are stored then."""
     now = now or timezone.now()
@@ -422,7 +457,7 @@ def submit(*, attempt: Attempt, confirmation: str, now: datetime | None = None) 
             return attempt
         if attempt.status != Attempt.Status.FINISHED:
             raise DeliveryError("not_finished")
-        if (confirmation or "").strip().upper() not in CONFIRM_WORDS:
+        if (confirmation or "").strip().upper() not in confirm_words():
             raise DeliveryError("confirmation", _("Type the word exactly as shown."))
         if now > attempt.finished_at + SUBMIT_WINDOW:
             raise DeliveryError("too_late", _("More than 24 hours have passed since the end."))

@@ -15,7 +15,7 @@ SKILL_CODES = {"vocabulary": "VOC", "grammar": "GRA", "expressions": "EXP", "rea
 TYPES = ("gap_select", "gap_text", "word_bank", "word_order", "sentence_order",
          "multiple_choice", "listening")
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-STATUSES = ("draft", "pretest", "live", "retired")
+STATUSES = ("draft", "pretest", "live", "practice", "retired")
 # Difficulty bands on the theta scale, from the CEFR cut scores -1.6, -0.8, 0, 0.8, 1.6.
 LEVEL_BANDS = {"A1": (-2.6, -1.6), "A2": (-1.6, -0.8), "B1": (-0.8, 0.0), "B2": (0.0, 0.8),
                "C1": (0.8, 1.6), "C2": (1.6, 2.6)}

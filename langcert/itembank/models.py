@@ -28,6 +28,7 @@ class Item(models.Model):
         DRAFT = "draft", _("Draft")
         PRETEST = "pretest", _("Pretest")
         LIVE = "live", _("Live")
+        PRACTICE = "practice", _("Practice only (never in a real test)")
         RETIRED = "retired", _("Retired")
 
     class Model(models.TextChoices):

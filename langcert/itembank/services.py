@@ -111,7 +111,8 @@ def _save(record: ItemRecord, file_name: str, files: dict[str, bytes]) -> bool:
     if record.type == "listening":
         key = _audio_key(file_name, record)
         if item.audio:
-            item.audio.delete(save=False)
+            old = item.audio.name
+            transaction.on_commit(lambda: item.audio.storage.delete(old))
         item.audio.save(Path(key).name, ContentFile(files[key]), save=True)
     return created
 

@@ -5,7 +5,8 @@
   var root = document.getElementById("player");
   var L = JSON.parse(document.getElementById("player-labels").textContent);
   var csrf = root.dataset.csrf;
-  var OUTBOX = "langcert-test-outbox";
+  // One outbox per attempt: on a shared computer nobody's answers reach another's test.
+  var OUTBOX = "langcert-test-outbox-" + root.dataset.attempt;
   var PAUSE_SECONDS = 3;
   var $ = function (id) { return document.getElementById(id); };
 
@@ -22,14 +23,17 @@
       method: "POST", credentials: "same-origin", body: JSON.stringify(body),
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
     }).then(function (response) {
-      return response.json().then(function (data) { data.httpStatus = response.status; return data; });
+      return response.json().catch(function () {
+        return { error: response.status === 403 ? "signed_out" : "server" };
+      });
     });
   }
 
   function queued() { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); }
   function setQueued(list) { localStorage.setItem(OUTBOX, JSON.stringify(list)); }
 
-  // Sends the oldest queued request; the reply drives the screen.
+  // Sends the oldest queued request; the reply drives the screen. A request the server
+  // answered, even with a refusal, leaves the queue; only a lost connection keeps it.
   function flush() {
     var list = queued();
     if (!list.length) return Promise.resolve(null);
@@ -42,6 +46,15 @@
       $("connection").hidden = false;
       return null;
     });
+  }
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
   }
 
   // Queue a request and send it; the reply is shown once `after` (a pause) is over.
@@ -192,8 +205,7 @@
   function submitAnswer(answer) {
     var question = current;
     current = null;
-    var body = { question: question.id, answer: answer,
-      key: (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)) };
+    var body = { question: question.id, answer: answer, key: uuid4() };
     // Time ran out: the question closes at once and the next one comes 3 seconds later.
     var pause = answer === null ? new Promise(function (resolve) {
       only("pause");
@@ -229,7 +241,7 @@
 
   $("send").addEventListener("click", function () {
     var word = $("confirm-word").value.trim().toUpperCase();
-    if (word !== L.confirm_word && word !== L.confirm_word_other) {
+    if (L.confirm_words.indexOf(word) < 0) {
       $("confirm-error").textContent = L.type_word.replace("%(word)s", L.confirm_word);
       $("confirm-error").hidden = false;
       return;

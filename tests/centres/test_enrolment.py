@@ -197,7 +197,8 @@ def test_a_file_with_a_bad_row_changes_nothing_and_reports_it(
     assert response.status_code == 400
     report = response.context["report"]
     row, field = expected
-    assert [(e.row - 1, e.field) for e in report.errors] == [(row, field)]  # row 1 is GOOD_ROWS[2]
+    # Line 1 is the header, line 2 GOOD_ROWS[2]: the bad rows start on line 3.
+    assert [(e.row - 2, e.field) for e in report.errors] == [(row, field)]
     assert "import-report" in response.content.decode()
     assert not Entry.objects.exists() and not Candidate.objects.exists()
     assert not OutboundEmail.objects.exists()
@@ -210,7 +211,7 @@ def test_a_file_repeating_an_entry_already_in_the_session_changes_nothing(
                    content=csv_file(GOOD_ROWS[0]))
     report = entries_import(actor=centre_user, session=adaptive_session, file_name="a.csv",
                             content=csv_file(*GOOD_ROWS))
-    assert [(e.row, e.field) for e in report.errors] == [(1, "last_name")]
+    assert [(e.row, e.field) for e in report.errors] == [(2, "last_name")]
     assert Entry.objects.count() == 1
 
 
@@ -272,3 +273,19 @@ def test_sign_in_and_reach_the_centre_area(client, centre_user):
     response = client.post(reverse("login"), {"username": centre_user.email, "password": PASSWORD})
     assert response.status_code == 302
     assert client.get(reverse("home"))["Location"] == reverse("centres:home")
+
+
+def test_errors_name_the_row_a_spreadsheet_shows_even_after_blank_lines(centre_user,
+                                                                        adaptive_session):
+    content = csv_file(GOOD_ROWS[0], "", ",,,,,,,", GOOD_ROWS[1].replace("F,", "Q,"))
+    report = entries_import(actor=centre_user, session=adaptive_session, file_name="e.csv",
+                            content=content)
+    assert [(e.row, e.field) for e in report.errors] == [(5, "gender")]
+
+
+def test_a_csv_with_an_enormous_cell_is_refused_cleanly(client, centre_user, adaptive_session):
+    client.force_login(centre_user)
+    client.cookies["django_language"] = "en"
+    content = csv_file(GOOD_ROWS[0].replace("Jean", "J" * 200_000))
+    response = upload(client, adaptive_session, "entries.csv", content)
+    assert response.status_code == 400 and "cannot be read as CSV" in response.content.decode()

@@ -236,3 +236,20 @@ def test_a_strong_candidate_scores_higher_than_a_weak_one(ready_attempt, centre_
     take_section(weak_attempt, step, answer="wrong")
     weak = SectionRun.objects.get(attempt=weak_attempt, status="complete").cat_state
     assert strong["theta"] > 1.0 > -1.0 > weak["theta"]
+
+
+def test_a_section_keeps_its_ten_questions_when_a_small_bank_runs_out(ready_attempt):
+    from langcert.itembank.models import Item
+
+    # Leave 12 vocabulary items: after a restart following 4 answers, only 8 are unseen.
+    vocabulary = Item.objects.filter(skill="vocabulary").order_by("code")
+    Item.objects.filter(pk__in=[i.pk for i in vocabulary[12:]]).update(status="retired")
+    step = services.start_or_resume(attempt=ready_attempt, reloaded=False)
+    for _ in range(4):
+        step = services.answer(attempt=ready_attempt, delivery_id=step.delivery.public_id,
+                               given="right", answer_key=uuid4())
+    step = services.restart_section(attempt=ready_attempt)
+    step = take_section(ready_attempt, step)
+    run = SectionRun.objects.get(attempt=ready_attempt, skill="vocabulary", status="complete")
+    assert sum(run.cat_state["scored"]) == 10
+    assert step.delivery.section.skill == "grammar"

@@ -6,9 +6,10 @@ Idempotent: running it again finds what exists and creates only what is missing.
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -47,6 +48,9 @@ class Command(BaseCommand):
     help = "Load the demo data (idempotent) and print one login per role."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates accounts with a public password: it only "
+                               "runs with DJANGO_DEBUG=true.")
         with transaction.atomic():
             users = {row[1]: self.user(*row) for row in DEMO_USERS}
             organisation = self.organisation(users[Role.ORGANISATION])
