@@ -90,7 +90,3 @@ class JobRole(TranslatedNameMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def suggested_level(self) -> str:
-        return self.band.level

@@ -9,8 +9,3 @@ def active_exams() -> QuerySet[Exam]:
 
 def job_roles() -> QuerySet[JobRole]:
     return JobRole.objects.select_related("band")
-
-
-def suggested_target_level(job: JobRole) -> str:
-    """The target level the job grid suggests for a job."""
-    return job.band.level

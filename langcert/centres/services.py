@@ -105,6 +105,11 @@ def _candidate_for(session: Session, data: dict[str, Any]) -> Candidate:
         date_of_birth=data["date_of_birth"],
     ).first()
     if existing is not None:
+        # The centre typed the details again: the latest email and ID document win, so the
+        # new Secret Number goes where the person reads mail now.
+        existing.email = data["email"]
+        existing.id_document_number = data["id_document_number"]
+        existing.save(update_fields=["email", "id_document_number"])
         return existing
     return Candidate.objects.create(
         centre=centre,
@@ -181,6 +186,12 @@ def entry_enrol(
     return entry
 
 
+def _column(form: EnrolmentRowForm, field_name: str) -> str:
+    """A column as the person reads it: its label and the header to use in the file."""
+    field = form.fields.get(field_name)
+    return f"{field.label} ({field_name})" if field and field.label else field_name
+
+
 def _check_rows(
     session: Session, rows: list[tuple[int, dict[str, str]]]
 ) -> tuple[list[dict], list[RowError]]:
@@ -192,27 +203,27 @@ def _check_rows(
         form = EnrolmentRowForm(row)
         if not form.is_valid():
             for field_name, messages in form.errors.items():
-                errors.extend(RowError(number, field_name, str(m)) for m in messages)
+                errors.extend(RowError(number, _column(form, field_name), str(m))
+                              for m in messages)
             continue
         data = form.cleaned_data
         try:
             data = _check_target(session, dict(data))
         except ValidationError as error:
             for field_name, messages in error.message_dict.items():
-                errors.extend(RowError(number, field_name, m) for m in messages)
+                errors.extend(RowError(number, _column(form, field_name), m) for m in messages)
             continue
         person, document = _identity_key(data), data["id_document_number"]
         earlier = seen_people.get(person) or seen_documents.get(document)
         if earlier:
             message = _("Same candidate as row %(row)d.") % {"row": earlier}
-            errors.append(RowError(number, "last_name", message))
+            errors.append(RowError(number, _column(form, "last_name"), message))
             continue
         seen_people[person], seen_documents[document] = number, number
         duplicate_field = _find_duplicate(session, data)
         if duplicate_field:
-            errors.append(
-                RowError(number, duplicate_field, _("This candidate is already in this session."))
-            )
+            errors.append(RowError(number, _column(form, duplicate_field),
+                                   _("This candidate is already in this session.")))
             continue
         cleaned.append(data)
     return cleaned, errors

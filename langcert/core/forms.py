@@ -12,6 +12,8 @@ from langcert.core.mail import queue_email
 
 LOGIN_FAILURES_ALLOWED = 10
 LOGIN_WINDOW_SECONDS = 15 * 60
+RESETS_ALLOWED = 5
+RESET_WINDOW_SECONDS = 60 * 60
 
 
 class LoginForm(AuthenticationForm):
@@ -44,6 +46,21 @@ class LoginForm(AuthenticationForm):
 class OutboxPasswordResetForm(PasswordResetForm):
     """Django's reset form, sending its message through the outbox. Accounts created
     without a password (invited people) may set their first one this way too."""
+
+    error_messages = {"rate_limited": _("Too many requests. Wait an hour and try again.")}
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        keys = [("reset-email", email), ("reset-ip", client_ip(self.request) or "")]
+        if any(ratelimit.is_limited(scope, key, RESETS_ALLOWED) for scope, key in keys):
+            raise forms.ValidationError(self.error_messages["rate_limited"], code="rate_limited")
+        for scope, key in keys:
+            ratelimit.count_attempt(scope, key, RESET_WINDOW_SECONDS)
+        return email
 
     def get_users(self, email):
         from langcert.core.models import User

@@ -40,6 +40,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "core/password_reset_form.html"
     success_url = reverse_lazy("password_reset_done")
 
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"request": self.request}
+
 
 @require_POST
 def switch_language(request):

@@ -1,5 +1,7 @@
 """Texts the test scripts show, translated on the server and handed to the page."""
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -26,9 +28,19 @@ def device_labels() -> dict[str, str]:
     }
 
 
-def player_labels() -> dict:
-    from langcert.delivery.services import CONFIRM_CONTEXT, confirm_words
+CONFIRM_CONTEXT = "word typed to send the test"
 
+
+def confirm_words() -> set[str]:
+    """The word that sends the test, in every language of the site (CONFIRM, CONFIRMER)."""
+    words = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            words.add(pgettext(CONFIRM_CONTEXT, "CONFIRM").upper())
+    return words
+
+
+def player_labels() -> dict:
     confirm_word = pgettext(CONFIRM_CONTEXT, "CONFIRM")
     return {
         "question": _("Question"),

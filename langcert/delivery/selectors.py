@@ -1,5 +1,6 @@
 """Reads for the written test: what the player receives, and progress for staff."""
 
+import random
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,6 +12,7 @@ from langcert.centres.models import Entry
 from langcert.delivery.adaptive import QUESTIONS_PER_SECTION, SECTION_ORDER
 from langcert.delivery.models import Attempt, Delivery, ProctoringEvent
 from langcert.itembank.models import Item
+from langcert.itembank.scoring import presentation
 
 
 def step_payload(step: Any, attempt: Attempt) -> dict[str, Any]:
@@ -85,6 +87,13 @@ def evidence(attempt: Attempt) -> dict[str, Any]:
     events = list(attempt.events.all())
     counts = {kind: sum(1 for e in events if e.kind == kind) for kind in ProctoringEvent.Kind}
     return {"events": events, "counts": counts, "restarts": attempt.restarts}
+
+
+def practice_presentations(language_id: int) -> list[dict[str, Any]]:
+    """What the practice page shows: each practice item without its key."""
+    return [{"code": item.code, "type": item.type,
+             "presentation": presentation(item.type, item.content, random.Random(item.pk))}
+            for item in practice_items(language_id)]
 
 
 def practice_items(language_id: int) -> list[Item]:

@@ -10,19 +10,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from langcert.centres.models import Entry
 from langcert.centres.selectors import secret_matches
 from langcert.core import crypto, identifiers, ratelimit
 from langcert.core.audit import record_event
-from langcert.delivery import adaptive, techcheck
+from langcert.delivery import adaptive, labels, techcheck
 from langcert.delivery.models import (
     Attempt,
     AudioPlay,
@@ -46,7 +44,6 @@ SIGN_IN_LIMITS = {"test-sign-in-pair": 5, "test-sign-in-id": 30, "test-sign-in-i
 SIGN_IN_WINDOW_SECONDS = 30 * 60
 MAX_PHOTO_BYTES = 3 * 1024 * 1024
 MIN_RECORDING_MS = 1000
-CONFIRM_CONTEXT = "word typed to send the test"
 CLIENT_EVENT_KINDS = {
     ProctoringEvent.Kind.FOCUS_LOST, ProctoringEvent.Kind.FULLSCREEN_EXIT,
     ProctoringEvent.Kind.OFFLINE, ProctoringEvent.Kind.ONLINE,
@@ -326,9 +323,9 @@ def start_or_resume(*, attempt: Attempt, reloaded: bool, now: datetime | None = 
         if status in (Attempt.Status.FINISHED, Attempt.Status.SUBMITTED):
             return Step(status)
         if not attempt.tech_check_passed_at:
-            raise DeliveryError("tech_check_needed")
+            raise DeliveryError("tech_check_needed", _("Run the technical check first."))
         if not attempt.checks_done:
-            raise DeliveryError("checks_needed")
+            raise DeliveryError("checks_needed", _("Finish the checks before the test."))
         session = attempt.entry.session
         if not session.opens_at <= now <= session.closes_at and status != "in_progress":
             raise DeliveryError("window_closed", _("The test is not open now."))
@@ -351,7 +348,7 @@ def restart_section(*, attempt: Attempt, now: datetime | None = None) -> Step:
     with transaction.atomic():
         attempt = _locked(attempt)
         if attempt.status != Attempt.Status.IN_PROGRESS:
-            raise DeliveryError("not_in_progress")
+            raise DeliveryError("not_in_progress", _("The test is not in progress."))
         return _restart_section(attempt, "refresh_button", now)
 
 
@@ -421,7 +418,8 @@ def use_audio_play(*, attempt: Attempt, token: str) -> bytes:
     """The clip, once per token."""
     with transaction.atomic():
         play = AudioPlay.objects.select_for_update().select_related("delivery__item").filter(
-            token=token, delivery__section__attempt=attempt, used_at__isnull=True).first()
+            token=token, delivery__section__attempt=attempt, used_at__isnull=True,
+            delivery__status=Delivery.Status.PENDING).first()
         if play is None:
             raise PermissionDenied
         play.used_at = timezone.now()
@@ -439,15 +437,6 @@ def log_client_event(*, attempt: Attempt, kind: str, data: dict[str, Any]) -> No
     ProctoringEvent.objects.create(attempt=attempt, kind=kind, data=clean)
 
 
-def confirm_words() -> set[str]:
-    """The word that sends the test, in every language of the site (CONFIRM, CONFIRMER)."""
-    words = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            words.add(pgettext(CONFIRM_CONTEXT, "CONFIRM").upper())
-    return words
-
-
 def submit(*, attempt: Attempt, confirmation: str, now: datetime | None = None) -> Attempt:
     """The typed confirmation sends the test; the per-skill results are stored then."""
     now = now or timezone.now()
@@ -456,8 +445,8 @@ def submit(*, attempt: Attempt, confirmation: str, now: datetime | None = None) 
         if attempt.status == Attempt.Status.SUBMITTED:
             return attempt
         if attempt.status != Attempt.Status.FINISHED:
-            raise DeliveryError("not_finished")
-        if (confirmation or "").strip().upper() not in confirm_words():
+            raise DeliveryError("not_finished", _("Answer every question before sending."))
+        if (confirmation or "").strip().upper() not in labels.confirm_words():
             raise DeliveryError("confirmation", _("Type the word exactly as shown."))
         if now > attempt.finished_at + SUBMIT_WINDOW:
             raise DeliveryError("too_late", _("More than 24 hours have passed since the end."))

@@ -6,7 +6,6 @@ photos or clips.
 """
 
 import json
-import random
 import secrets
 import zoneinfo
 from functools import wraps
@@ -26,7 +25,7 @@ from langcert.delivery import labels, selectors, services, techcheck
 from langcert.delivery.forms import SignInForm
 from langcert.delivery.models import Attempt
 from langcert.delivery.services import DeliveryError
-from langcert.itembank.scoring import max_points, presentation, score_answer
+from langcert.itembank.scoring import max_points, score_answer
 from langcert.oral import selectors as oral_selectors
 
 SESSION_KEY = "written_test_attempt"
@@ -59,14 +58,15 @@ def attempt_required(view):
 
 
 def _json_body(request) -> dict[str, Any]:
+    unreadable = _("The request could not be read. Reload the page.")
     if len(request.body) > MAX_JSON_BYTES:
-        raise ValidationError("too large")
+        raise ValidationError(unreadable)
     try:
         data = json.loads(request.body or b"{}")
     except json.JSONDecodeError as error:
-        raise ValidationError("not JSON") from error
+        raise ValidationError(unreadable) from error
     if not isinstance(data, dict):
-        raise ValidationError("not an object")
+        raise ValidationError(unreadable)
     return data
 
 
@@ -253,7 +253,8 @@ def device_check_ping(request):
 def device_check_result(request, data):
     beeps = request.session.pop(BEEPS_KEY, None)
     if beeps is None:
-        return JsonResponse({"error": "start_first"}, status=409)
+        return JsonResponse({"error": "start_first",
+                             "message": _("Press “Run the check” to start.")}, status=409)
     data["user_agent"] = request.META.get("HTTP_USER_AGENT", "")
     check = services.record_tech_check(attempt=request.attempt, measurements=data,
                                        beeps_played=beeps)
@@ -262,10 +263,7 @@ def device_check_result(request, data):
 
 @attempt_required
 def practice(request):
-    items = selectors.practice_items(request.attempt.entry.session.exam.language_id)
-    shown = [{"code": item.code, "type": item.type, "time_limit": item.time_limit,
-              "presentation": presentation(item.type, item.content, random.Random(item.pk))}
-             for item in items]
+    shown = selectors.practice_presentations(request.attempt.entry.session.exam.language_id)
     return render(request, "delivery/practice.html",
                   {"items": shown, "labels": labels.player_labels()})
 

@@ -1,5 +1,6 @@
 import random
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,29 @@ from langcert.itembank.content import validate_item
 from langcert.itembank.files import files_from_zip
 from langcert.itembank.models import Item
 from langcert.itembank.scoring import presentation
+
+
+class ItemAdminForm(forms.ModelForm):
+    """The same checks as an import: content schema, IRT shape, level, code."""
+
+    class Meta:
+        model = Item
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field of an item
+
+    def clean(self):
+        data = super().clean()
+        record, problems = validate_item({
+            "code": data.get("code"), "skill": data.get("skill"), "type": data.get("type"),
+            "level": data.get("level"), "time_limit": data.get("time_limit"),
+            "status": data.get("status"),
+            "irt": {"model": data.get("irt_model"), "a": data.get("a"), "b": data.get("b"),
+                    "c": data.get("c") or 0.0},
+            "content": data.get("content") or {},
+        })
+        if problems:
+            raise forms.ValidationError(problems)
+        data["content"] = record.content
+        return data
 
 
 @admin.register(Item)
@@ -31,20 +55,7 @@ class ItemAdmin(AuditedModelAdmin):
     def preview_link(self, item):
         return format_html('<a href="{}/preview/">{}</a>', item.pk, _("Preview"))
 
-    def save_model(self, request, obj, form, change):
-        record, problems = validate_item(self._record(obj))
-        if problems:
-            for problem in problems:
-                messages.error(request, problem)
-            return
-        obj.content = record.content
-        super().save_model(request, obj, form, change)
-
-    def _record(self, obj):
-        return {"code": obj.code, "skill": obj.skill, "type": obj.type, "level": obj.level,
-                "time_limit": obj.time_limit, "status": obj.status,
-                "irt": {"model": obj.irt_model, "a": obj.a, "b": obj.b, "c": obj.c},
-                "content": obj.content}
+    form = ItemAdminForm
 
     def get_urls(self):
         return [

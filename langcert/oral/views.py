@@ -6,7 +6,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,13 +92,11 @@ def centre_calendar(request, public_id):
                           back_url=f"/centre/entries/{entry.public_id}/")
 
 
-def _profile(request) -> EvaluatorProfile:
-    return get_object_or_404(EvaluatorProfile, user=request.user)
-
-
 @role_required(Role.EVALUATOR)
 def agenda(request):
-    profile = _profile(request)
+    profile = EvaluatorProfile.objects.filter(user=request.user).first()
+    if profile is None:  # board staff have not set the evaluator's languages yet
+        return render(request, "oral/agenda.html", {"profile": None})
     form = AvailabilityForm(request.POST or None, evaluator=profile)
     if request.method == "POST" and form.is_valid():
         try:

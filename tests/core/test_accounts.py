@@ -107,7 +107,7 @@ def test_the_language_switch_changes_pages_and_the_stored_preference(client, mak
     user = make_user(Role.EVALUATOR, language="fr")
     client.force_login(user)
     client.post(reverse("switch_language"), {"language": "en", "next": "/evaluator/"})
-    assert "Evaluator" in client.get("/evaluator/").content.decode()
+    assert "My agenda" in client.get("/evaluator/").content.decode()
     user.refresh_from_db()
     assert user.language == "en"
 
@@ -141,3 +141,23 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 def test_user_emails_are_unique_whatever_the_case(make_user):
     make_user(Role.CENTRE, email="Same@Example.org")
     assert User.objects.filter(email__iexact="same@example.org").count() == 1
+
+
+def test_password_reset_requests_are_limited(client, make_user):
+    user = make_user(Role.EVALUATOR, language="en")
+    client.cookies["django_language"] = "en"
+    for _ in range(5):
+        assert client.post(reverse("password_reset"), {"email": user.email}).status_code == 302
+    refused = client.post(reverse("password_reset"), {"email": user.email})
+    assert refused.status_code == 200 and "Too many requests" in refused.content.decode()
+
+
+def test_an_invited_person_without_a_password_can_set_one(client, mailoutbox,
+                                                          django_capture_on_commit_callbacks):
+    from langcert.core.services import user_create
+
+    invited = user_create(actor=None, email="invited@test.example", role=Role.EVALUATOR,
+                          password=None, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": invited.email})
+    assert len(mailoutbox) == 1

@@ -95,3 +95,27 @@ def test_the_shipped_banks_load():
         assert counts[("en", skill)] == {"A1", "A2", "B1", "B2", "C1", "C2"}
     assert Item.objects.filter(language__code="fr").count() >= 50
     assert set(Item.objects.values_list("type", flat=True)) == set(SAMPLES)
+
+
+def test_the_admin_refuses_an_invalid_item_with_its_problems(client, board_user):
+    from langcert.catalog.models import Language
+
+    client.force_login(board_user)
+    client.cookies["django_language"] = "en"
+    item = sample("multiple_choice")
+    response = client.post("/admin/itembank/item/add/", {
+        "code": item["code"], "language": Language.objects.get(code="en").pk,
+        "skill": "reading", "type": "multiple_choice", "level": "C1", "time_limit": 60,
+        "status": "live", "irt_model": "2pl", "a": 1.2, "b": "1.1", "c": 0,
+        "exposure_k": 1, "content": json.dumps(item["content"] | {"answer": 7}),
+    })
+    assert response.status_code == 200
+    assert "not the index of an option" in response.content.decode()
+    assert not Item.objects.exists()
+    good = client.post("/admin/itembank/item/add/", {
+        "code": item["code"], "language": Language.objects.get(code="en").pk,
+        "skill": "reading", "type": "multiple_choice", "level": "C1", "time_limit": 60,
+        "status": "live", "irt_model": "2pl", "a": 1.2, "b": "1.1", "c": 0,
+        "exposure_k": 1, "content": json.dumps(item["content"]),
+    })
+    assert good.status_code == 302 and Item.objects.get().code == item["code"]

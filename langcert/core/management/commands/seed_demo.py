@@ -3,7 +3,7 @@
 Idempotent: running it again finds what exists and creates only what is missing.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -13,13 +13,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
-from langcert.catalog.models import Exam, JobRole
+from langcert.catalog.models import Exam, JobRole, Language
 from langcert.centres import services as centre_services
 from langcert.centres.models import Centre, Entry, Session
 from langcert.core import identifiers
 from langcert.core import services as core_services
 from langcert.core.models import User
 from langcert.core.roles import Role
+from langcert.oral.models import Availability, EvaluatorProfile, Prompt
 from langcert.verification.models import Organisation, OrganisationMember
 
 DEMO_PASSWORD = "langcert-demo-2026"
@@ -33,6 +34,15 @@ DEMO_USERS = [
     ("verifier@university.example", Role.ORGANISATION, "Olivia", "Grant", "America/New_York",
      "en"),
     ("candidate@langcert.example", Role.CANDIDATE, "Camille", "Martin", "Europe/Paris", "fr"),
+]
+
+DEMO_PROMPTS = [
+    ("introduction", "B1", "Tell me about your job and a typical working day."),
+    ("introduction", "B2", "What do you enjoy most in your work, and why?"),
+    ("role_play", "B1", "You phone a hotel to change the dates of a booking."),
+    ("role_play", "B2", "A client complains about a late delivery: handle the call."),
+    ("discussion", "B1", "Is it better to work from home or at the office?"),
+    ("discussion", "B2", "How will artificial intelligence change jobs like yours?"),
 ]
 
 DEMO_CANDIDATES = [
@@ -57,6 +67,7 @@ class Command(BaseCommand):
             paris, boston = self.centres(users[Role.CENTRE])
             sessions = self.sessions(users[Role.BOARD], paris, boston)
             demo_entry = self.entries(users[Role.CENTRE], sessions[0], users[Role.CANDIDATE])
+            self.evaluator(users[Role.EVALUATOR])
         call_command("load_itembank", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Approved organisation: {organisation.name}")
@@ -77,6 +88,24 @@ class Command(BaseCommand):
                 first_name=first, last_name=last, time_zone=tz, language=language,
             )
         return user
+
+    def evaluator(self, user: User) -> None:
+        """English and French interviews, every weekday morning, and a few prompts."""
+        profile, created = EvaluatorProfile.objects.get_or_create(
+            user=user, defaults={"meeting_link": "https://meet.langcert.example/edward"})
+        if not created:
+            return
+        profile.languages.set(Language.objects.filter(code__in=["en", "fr"]))
+        monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+        for language in profile.languages.all():
+            for day in range(5):
+                Availability.objects.create(
+                    evaluator=profile, language=language, repeat=Availability.Repeat.WEEKLY,
+                    first_date=monday + timedelta(days=day), start_time=time(9, 0),
+                    end_time=time(12, 0), time_zone=user.time_zone)
+        english = Language.objects.get(code="en")
+        for part, level, text in DEMO_PROMPTS:
+            Prompt.objects.create(language=english, part=part, level=level, text=text)
 
     def organisation(self, verifier: User) -> Organisation:
         organisation, _ = Organisation.objects.get_or_create(
