@@ -27,8 +27,15 @@ from langcert.core.mail import Attachment, queue_email
 @dataclass(frozen=True)
 class RowError:
     row: int  # line of the file, as a spreadsheet numbers it (the header is line 1)
-    field: str
+    field: str  # the column's name in the file
     message: str
+
+    @property
+    def column(self) -> str:
+        """The column as people read it: its label, then the header to use in the file."""
+        field = EnrolmentRowForm.base_fields.get(self.field)
+        return f"{field.label} ({self.field})" if field is not None and field.label else \
+            self.field
 
 
 @dataclass
@@ -186,12 +193,6 @@ def entry_enrol(
     return entry
 
 
-def _column(form: EnrolmentRowForm, field_name: str) -> str:
-    """A column as the person reads it: its label and the header to use in the file."""
-    field = form.fields.get(field_name)
-    return f"{field.label} ({field_name})" if field and field.label else field_name
-
-
 def _check_rows(
     session: Session, rows: list[tuple[int, dict[str, str]]]
 ) -> tuple[list[dict], list[RowError]]:
@@ -203,7 +204,7 @@ def _check_rows(
         form = EnrolmentRowForm(row)
         if not form.is_valid():
             for field_name, messages in form.errors.items():
-                errors.extend(RowError(number, _column(form, field_name), str(m))
+                errors.extend(RowError(number, field_name, str(m))
                               for m in messages)
             continue
         data = form.cleaned_data
@@ -211,18 +212,18 @@ def _check_rows(
             data = _check_target(session, dict(data))
         except ValidationError as error:
             for field_name, messages in error.message_dict.items():
-                errors.extend(RowError(number, _column(form, field_name), m) for m in messages)
+                errors.extend(RowError(number, field_name, m) for m in messages)
             continue
         person, document = _identity_key(data), data["id_document_number"]
         earlier = seen_people.get(person) or seen_documents.get(document)
         if earlier:
             message = _("Same candidate as row %(row)d.") % {"row": earlier}
-            errors.append(RowError(number, _column(form, "last_name"), message))
+            errors.append(RowError(number, "last_name", message))
             continue
         seen_people[person], seen_documents[document] = number, number
         duplicate_field = _find_duplicate(session, data)
         if duplicate_field:
-            errors.append(RowError(number, _column(form, duplicate_field),
+            errors.append(RowError(number, duplicate_field,
                                    _("This candidate is already in this session.")))
             continue
         cleaned.append(data)

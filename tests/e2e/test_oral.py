@@ -29,6 +29,7 @@ def test_book_change_and_score_an_interview(live_server, browser, enrolled, synt
                               start_time=time(9, 0), end_time=time(11, 0))
 
     context = browser.new_context(locale="en-GB")
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/test/")

@@ -39,6 +39,7 @@ def shipped_bank():
 def test_a_candidate_takes_the_whole_written_test(live_server, browser, enrolled, shipped_bank):
     entry, secret = enrolled
     context = browser.new_context(locale="en-GB")
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.on("dialog", lambda dialog: dialog.accept())
