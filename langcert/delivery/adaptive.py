@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Count, Max
 
 from langcert.itembank.models import Item
@@ -31,10 +32,20 @@ class Bank:
 
 
 def _bank_version(language_id: int, skill: str) -> tuple:
-    summary = Item.objects.filter(
-        language_id=language_id, skill=skill, status__in=SERVED_STATUSES
-    ).aggregate(count=Count("id"), changed=Max("updated_at"))
-    return summary["count"], summary["changed"]
+    """What identifies the bank's current content; kept in the shared cache (Redis or the
+    database) and dropped whenever an item changes (itembank/signals.py)."""
+
+    def compute() -> tuple:
+        summary = Item.objects.filter(
+            language_id=language_id, skill=skill, status__in=SERVED_STATUSES
+        ).aggregate(count=Count("id"), changed=Max("updated_at"))
+        return summary["count"], summary["changed"]
+
+    return tuple(cache.get_or_set(bank_version_key(language_id, skill), compute, 3600))
+
+
+def bank_version_key(language_id: int, skill: str) -> str:
+    return f"itembank-version:{language_id}:{skill}"
 
 
 def skill_bank(language_id: int, skill: str) -> Bank:

@@ -28,20 +28,22 @@ def device_labels() -> dict[str, str]:
     }
 
 
-CONFIRM_CONTEXT = "word typed to send the test"
+def confirm_word() -> str:
+    """The word the candidate types to send the test, in the active language."""
+    return pgettext("word typed to send the test", "CONFIRM")
 
 
 def confirm_words() -> set[str]:
-    """The word that sends the test, in every language of the site (CONFIRM, CONFIRMER)."""
+    """That word in every language of the site (CONFIRM, CONFIRMER): any of them sends."""
     words = set()
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            words.add(pgettext(CONFIRM_CONTEXT, "CONFIRM").upper())
+            words.add(confirm_word().upper())
     return words
 
 
 def player_labels() -> dict:
-    confirm_word = pgettext(CONFIRM_CONTEXT, "CONFIRM")
+    word = confirm_word()
     return {
         "question": _("Question"),
         "section": _("Section %(n)s of %(total)s"),
@@ -50,7 +52,7 @@ def player_labels() -> dict:
         "restarted": _("The section starts again with new questions. Question numbers go on."),
         "confirm_restart": _("Restart this section? Its questions will be replaced by new ones."),
         "error": _("Something went wrong. Press “Restart the section”."),
-        "confirm_word": confirm_word,
+        "confirm_word": word,
         "confirm_words": sorted(confirm_words()),
         "type_word": _("Type %(word)s exactly as shown."),
         "not_sent": _("Not sent"),

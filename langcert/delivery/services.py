@@ -202,7 +202,11 @@ def _open_section(attempt: Attempt) -> SectionRun:
     skill = adaptive.SECTION_ORDER[attempt.section_index]
     mean, sd = _section_prior(attempt, attempt.section_index)
     state = CatState(prior_mean=mean, prior_sd=sd)
-    return SectionRun.objects.create(attempt=attempt, skill=skill, cat_state=state.to_dict())
+    # What this person saw before cannot change during the run: look it up once.
+    earlier, abandoned = _seen_item_ids(attempt)
+    return SectionRun.objects.create(
+        attempt=attempt, skill=skill,
+        cat_state=state.to_dict() | {"seen_earlier": earlier, "seen_abandoned": abandoned})
 
 
 def _serve(attempt: Attempt, run: SectionRun, now: datetime) -> Delivery | None:
@@ -210,7 +214,7 @@ def _serve(attempt: Attempt, run: SectionRun, now: datetime) -> Delivery | None:
     bank = adaptive.skill_bank(attempt.entry.session.exam.language_id, run.skill)
     state = CatState.from_dict(run.cat_state)
     item_id = _choose(attempt, run, bank, state)
-    run.cat_state = state.to_dict() | _estimate_fields(run.cat_state)
+    run.cat_state = run.cat_state | state.to_dict()  # keeps the section's own keys
     run.save(update_fields=["cat_state"])
     if item_id is None:
         return None
@@ -232,7 +236,8 @@ def _choose(attempt: Attempt, run: SectionRun, bank: adaptive.Bank,
     section always has its ten questions."""
     rng = np.random.default_rng(secrets.randbits(64))
     cuts = adaptive.skill_cuts(attempt.entry.session.exam.scoring_scheme, run.skill)
-    earlier, abandoned = ([i for i in ids if i in bank.items] for ids in _seen_item_ids(attempt))
+    earlier, abandoned = ([i for i in run.cat_state.get(key, []) if i in bank.items]
+                          for key in ("seen_earlier", "seen_abandoned"))
     for excluded in (earlier + abandoned, earlier, []):
         item_id = next_item(bank.pool, state, rng, bank.config, excluded_ids=excluded,
                             cuts=cuts)
@@ -241,15 +246,11 @@ def _choose(attempt: Attempt, run: SectionRun, bank: adaptive.Bank,
     return None
 
 
-def _estimate_fields(cat_state: dict[str, Any]) -> dict[str, Any]:
-    return {key: cat_state[key] for key in ("theta", "se") if key in cat_state}
-
-
 def _finish_section(attempt: Attempt, run: SectionRun, now: datetime) -> None:
     bank = adaptive.skill_bank(attempt.entry.session.exam.language_id, run.skill)
     state = CatState.from_dict(run.cat_state)
     result = _skill_result(bank, state, attempt, run.skill)
-    run.cat_state = state.to_dict() | {"theta": result.theta, "se": result.se}
+    run.cat_state = run.cat_state | state.to_dict() | {"theta": result.theta, "se": result.se}
     run.status, run.ended_at = SectionRun.Status.COMPLETE, now
     run.save(update_fields=["cat_state", "status", "ended_at"])
     attempt.section_index += 1
@@ -393,7 +394,7 @@ def answer(
         run = delivery.section
         state = CatState.from_dict(run.cat_state)
         state.record(item.pk, delivery.points, scored=delivery.scored)
-        run.cat_state = state.to_dict() | _estimate_fields(run.cat_state)
+        run.cat_state = run.cat_state | state.to_dict()
         run.save(update_fields=["cat_state"])
         return _advance(attempt, now)
 

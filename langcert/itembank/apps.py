@@ -6,3 +6,6 @@ class ItembankConfig(AppConfig):
     name = "langcert.itembank"
     label = "itembank"
     verbose_name = _("Item bank")
+
+    def ready(self) -> None:
+        from langcert.itembank import signals  # noqa: F401
