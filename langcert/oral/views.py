@@ -1,7 +1,7 @@
 """Pages of the oral interview: the candidate's and the centre's booking calendar, and the
 evaluator's agenda, availability and interview form."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,11 +21,14 @@ from langcert.oral.models import EvaluatorProfile, Prompt
 from langcert.oral.slots import monday_of
 
 
-def _week(request) -> date:
+def _week(request, language) -> date:
+    """The week asked for, else the first week with a free slot (else this week)."""
     try:
         return monday_of(date.fromisoformat(request.GET.get("week", "")))
     except ValueError:
-        return monday_of(timezone.localdate())
+        today = timezone.localdate()
+        upcoming = selectors.free_slots(language, today, today + timedelta(weeks=8))
+        return monday_of(upcoming[0].date() if upcoming else today)
 
 
 def _slot(request) -> datetime | None:
@@ -59,7 +62,7 @@ def _calendar_page(request, entry, actor, back_url):
                                         "a calendar file is on its way."))
         week = monday_of(slot.date()).isoformat() if slot else ""
         return redirect(f"{request.path}?week={week}")
-    monday = _week(request)
+    monday = _week(request, entry.session.exam.language)
     chosen = _slot(request)
     return render(request, "oral/calendar.html", {
         "entry": entry, "booking": booking, "monday": monday,
