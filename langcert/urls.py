@@ -35,6 +35,7 @@ urlpatterns = [
     path("board/outbox/", views.outbox, name="outbox"),
     path("board/attempts/", staff_views.attempts, name="board_attempts"),
     path("board/attempts/<uuid:public_id>/", staff_views.evidence, name="board_evidence"),
+    path("board/attempts/<uuid:public_id>/reopen/", staff_views.reopen, name="board_reopen"),
     path("board/attempts/<uuid:public_id>/photo/<str:kind>/", staff_views.photo,
          name="board_attempt_photo"),
     path("evaluator/", oral_views.agenda, name="evaluator_home"),

@@ -132,6 +132,7 @@ class ProctoringEvent(models.Model):
         OFFLINE = "offline", _("Connection lost")
         ONLINE = "online", _("Connection back")
         STOPPED = "stopped", _("Stopped: too many restarts")
+        REOPENED = "reopened", _("Reopened by the board")
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

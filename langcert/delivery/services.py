@@ -399,6 +399,27 @@ def answer(
         return _advance(attempt, now)
 
 
+def reopen_stopped(*, actor: Any, attempt: Attempt, reason: str,
+                   request: Any = None) -> Attempt:
+    """Board staff let a test stopped after too many restarts go on (e.g. a proven network
+    failure); the candidate resumes with the stopped section, from its start."""
+    if getattr(actor, "role", None) != "board":
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for reopening the test.")})
+    with transaction.atomic():
+        attempt = _locked(attempt)
+        if attempt.status != Attempt.Status.STOPPED:
+            raise ValidationError(_("Only a stopped test can be reopened."))
+        attempt.status, attempt.restarts = Attempt.Status.IN_PROGRESS, 0
+        attempt.save(update_fields=["status", "restarts"])
+        ProctoringEvent.objects.create(attempt=attempt, kind=ProctoringEvent.Kind.REOPENED,
+                                       data={"by": actor.pk})
+        record_event(actor=actor, action="delivery.reopen", target=attempt, request=request,
+                     data={"reason": reason[:500]})
+    return attempt
+
+
 def issue_audio_play(*, attempt: Attempt, delivery_id: Any) -> str:
     """A single-use token for one more play of the current listening clip."""
     with transaction.atomic():

@@ -1,14 +1,18 @@
 """Staff pages of the written test: the board's proctoring evidence."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from langcert.core import crypto
 from langcert.core.audit import record_event
 from langcert.core.permissions import role_required
 from langcert.core.roles import Role
-from langcert.delivery import selectors
+from langcert.delivery import selectors, services
 from langcert.delivery.models import Attempt
 
 
@@ -27,6 +31,20 @@ def evidence(request, public_id):
         public_id=public_id)
     return render(request, "delivery/board_evidence.html",
                   {"attempt": attempt, **selectors.evidence(attempt)})
+
+
+@role_required(Role.BOARD)
+@require_POST
+def reopen(request, public_id):
+    attempt = get_object_or_404(Attempt, public_id=public_id)
+    try:
+        services.reopen_stopped(actor=request.user, attempt=attempt,
+                                reason=request.POST.get("reason", ""), request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The test is reopened: the candidate can resume it."))
+    return redirect("board_evidence", public_id=attempt.public_id)
 
 
 @role_required(Role.BOARD)

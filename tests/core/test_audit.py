@@ -96,6 +96,13 @@ def cases(board_user, centre, centre_user, adaptive_session, synthetic_bank):
         entry.save()
         return delivery.sign_in(id_number=entry.id_number, secret="ABCD-EFGH", ip=None)
 
+    def stopped_then_reopened():
+        stopped = ready()
+        delivery.start_or_resume(attempt=stopped, reloaded=False)
+        for _ in range(delivery.MAX_RESTARTS + 1):
+            delivery.restart_section(attempt=stopped)
+        return delivery.reopen_stopped(actor=board_user, attempt=stopped, reason="outage")
+
     def photo():
         return delivery.store_photo(attempt=attempt(), kind="face", data=JPEG)
 
@@ -153,6 +160,7 @@ def cases(board_user, centre, centre_user, adaptive_session, synthetic_bank):
 
     return oral_cases() | {
         "langcert.delivery.services.sign_in": ("delivery.sign_in", signed_in),
+        "langcert.delivery.services.reopen_stopped": ("delivery.reopen", stopped_then_reopened),
         "langcert.delivery.services.accept_rules": (
             "delivery.accept_rules", lambda: delivery.accept_rules(attempt=attempt())),
         "langcert.delivery.services.store_photo": ("delivery.photo_face", photo),

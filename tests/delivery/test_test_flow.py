@@ -4,7 +4,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -188,6 +188,21 @@ def test_too_many_restarts_stop_the_test(ready_attempt):
     assert services.restart_section(attempt=ready_attempt).kind == "stopped"
     ready_attempt.refresh_from_db()
     assert ready_attempt.status == Attempt.Status.STOPPED
+    with pytest.raises(DeliveryError):
+        services.answer(attempt=ready_attempt, delivery_id=uuid4(), given="x", answer_key=uuid4())
+
+
+def test_board_staff_reopen_a_stopped_test(ready_attempt, board_user, centre_user):
+    services.start_or_resume(attempt=ready_attempt, reloaded=False)
+    for _ in range(services.MAX_RESTARTS + 1):
+        services.restart_section(attempt=ready_attempt)
+    with pytest.raises(PermissionDenied):
+        services.reopen_stopped(actor=centre_user, attempt=ready_attempt, reason="network")
+    with pytest.raises(ValidationError):
+        services.reopen_stopped(actor=board_user, attempt=ready_attempt, reason=" ")
+    services.reopen_stopped(actor=board_user, attempt=ready_attempt, reason="Centre outage")
+    step = services.start_or_resume(attempt=ready_attempt, reloaded=True)
+    assert step.kind == "question" and step.delivery.section.skill == "vocabulary"
 
 
 def test_a_listening_clip_plays_at_most_twice_each_through_a_single_use_link(ready_attempt):
