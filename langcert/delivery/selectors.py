@@ -22,8 +22,8 @@ def step_payload(step: Any, attempt: Attempt) -> dict[str, Any]:
         return payload
     delivery: Delivery = step.delivery
     item = delivery.item
-    position = delivery.section.deliveries.exclude(status=Delivery.Status.VOID).filter(
-        number__lte=delivery.number).count()
+    # The section's answered questions are in its engine state; this one comes next.
+    position = len(delivery.section.cat_state.get("item_ids", [])) + 1
     remaining = (delivery.deadline - timezone.now()).total_seconds()
     payload["question"] = {
         "id": str(delivery.public_id),

@@ -170,8 +170,11 @@ def record_tech_check(*, attempt: Attempt, measurements: dict[str, Any],
 
 
 def _locked(attempt: Attempt) -> Attempt:
-    return Attempt.objects.select_for_update().select_related(
-        "entry__session__exam__language").get(pk=attempt.pk)
+    """The attempt's row, locked for this transaction (the row alone: no joined rows are
+    locked); its entry, session and exam come from what the caller already loaded."""
+    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    locked.entry = attempt.entry
+    return locked
 
 
 def _active_section(attempt: Attempt) -> SectionRun | None:
@@ -266,14 +269,16 @@ def _skill_result(bank: adaptive.Bank, state: CatState, attempt: Attempt, skill:
     return skill_result(log_lik, cuts, prior_mean=state.prior_mean, prior_sd=state.prior_sd)
 
 
-def _advance(attempt: Attempt, now: datetime) -> Step:
-    """Serve the next question, opening sections as earlier ones complete."""
+def _advance(attempt: Attempt, now: datetime, run: SectionRun | None = None) -> Step:
+    """Serve the next question, opening sections as earlier ones complete. `run` is the
+    active section when the caller already holds it (with unsaved answers in its state)."""
     while attempt.section_index < len(adaptive.SECTION_ORDER):
-        run = _active_section(attempt) or _open_section(attempt)
+        run = run or _active_section(attempt) or _open_section(attempt)
         delivery = _serve(attempt, run, now)
         if delivery is not None:
             return Step("question", delivery)
         _finish_section(attempt, run, now)
+        run = None
     attempt.status, attempt.finished_at = Attempt.Status.FINISHED, now
     attempt.save(update_fields=["status", "finished_at"])
     record_event(actor=None, action="delivery.finish", target=attempt)
@@ -394,9 +399,8 @@ def answer(
         run = delivery.section
         state = CatState.from_dict(run.cat_state)
         state.record(item.pk, delivery.points, scored=delivery.scored)
-        run.cat_state = run.cat_state | state.to_dict()
-        run.save(update_fields=["cat_state"])
-        return _advance(attempt, now)
+        run.cat_state = run.cat_state | state.to_dict()  # saved once, after the next choice
+        return _advance(attempt, now, run)
 
 
 def reopen_stopped(*, actor: Any, attempt: Attempt, reason: str,
