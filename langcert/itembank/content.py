@@ -57,26 +57,25 @@ class TextGap(Strict):
     root: str | None = None
 
 
-class GapSelect(Strict):
-    instruction: str
+class GappedText(Strict):
+    """A text with {{n}} gaps, each described in `gaps` (declared by the subclass)."""
+
     text: str
+
+    @model_validator(mode="after")
+    def gaps_match(self):
+        _check_gaps(self.text, set(self.gaps))
+        return self
+
+
+class GapSelect(GappedText):
+    instruction: str
     gaps: dict[str, SelectGap] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def gaps_match(self):
-        _check_gaps(self.text, set(self.gaps))
-        return self
 
-
-class GapText(Strict):
+class GapText(GappedText):
     instruction: str
-    text: str
     gaps: dict[str, TextGap] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def gaps_match(self):
-        _check_gaps(self.text, set(self.gaps))
-        return self
 
 
 class WordBank(Strict):
@@ -128,15 +127,9 @@ class ListeningChoice(MultipleChoice):
     type: Literal["multiple_choice"]
 
 
-class ListeningGap(Strict):
+class ListeningGap(GappedText):
     type: Literal["gap_text"]
-    text: str
     gaps: dict[str, TextGap] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def gaps_match(self):
-        _check_gaps(self.text, set(self.gaps))
-        return self
 
 
 class Listening(Strict):
