@@ -2,8 +2,8 @@
 
 Run from the repository root (PostgreSQL listening on 127.0.0.1:5432, trust auth):
 
-    .venv/bin/python -m bench.delivery.run                        # 200 candidates, think 1-3 s
-    .venv/bin/python -m bench.delivery.run --think-min 0 --think-max 0.5
+    .venv/bin/python -m bench.delivery.run                        # 200 candidates, think 15-25 s
+    .venv/bin/python -m bench.delivery.run --questions 50 --think-min 1 --think-max 3  # stress
     .venv/bin/python -m bench.delivery.run --sweep 1:3,0.5:1.5,0.2:0.6,0:0   # several passes
 
 What one run does:
@@ -28,9 +28,11 @@ What one run does:
    (``--out``; one section per workers/think configuration, replaced when re-run).
 
 Think time: uniform between ``--think-min`` and ``--think-max`` seconds before each request
-(default 1-3 s). Real questions allow 25-150 s, so 1-3 s already makes every candidate
-answer ~10-50 times faster than a real one would: 200 candidates at 1-3 s offer about
-as much load as 4,000-8,000 real candidates. Shorter think times find the saturation point.
+(default 15-25 s, 10 questions per candidate, so a run takes a few minutes). Real
+questions allow 25-150 s, so 15-25 s already has 200 candidates answering faster than
+real ones would; the target (p95 <= 50 ms) is compared at that pace. Shorter think times
+(e.g. 1-3 s, where 200 candidates offer the load of 4,000-8,000 real ones) find the
+saturation point.
 Each candidate also waits one think time before its first request of each phase, so the
 200 do not fire in lock-step.
 
@@ -658,10 +660,10 @@ def parse_sweep(text: str) -> list[tuple[float, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=200)
-    parser.add_argument("--questions", type=int, default=50,
+    parser.add_argument("--questions", type=int, default=10,
                         help="answers per candidate (a whole test is 50)")
-    parser.add_argument("--think-min", type=float, default=1.0)
-    parser.add_argument("--think-max", type=float, default=3.0)
+    parser.add_argument("--think-min", type=float, default=15.0)
+    parser.add_argument("--think-max", type=float, default=25.0)
     parser.add_argument("--sweep", help="several passes, e.g. 1:3,0.5:1.5,0:0 "
                                         "(think min:max; overrides --think-*)")
     parser.add_argument("--pings", type=int, default=10,
