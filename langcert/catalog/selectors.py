@@ -1,10 +1,6 @@
 from django.db.models import QuerySet
 
-from langcert.catalog.models import Exam, JobRole
-
-
-def active_exams() -> QuerySet[Exam]:
-    return Exam.objects.filter(is_active=True).select_related("language")
+from langcert.catalog.models import JobRole
 
 
 def job_roles() -> QuerySet[JobRole]:

@@ -20,7 +20,3 @@ LEVEL_ORDER: tuple[str, ...] = tuple(CefrLevel.values)
 def level_rank(level: str) -> int:
     """Position of a level on the scale (below A1 = 0, C2 = 6)."""
     return LEVEL_ORDER.index(level)
-
-
-def lowest(*levels: str) -> str:
-    return min(levels, key=level_rank)

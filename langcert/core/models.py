@@ -89,14 +89,6 @@ class User(AbstractUser):
         self.is_staff = self.is_superuser or self.role == Role.BOARD
         super().save(*args, **kwargs)
 
-    @property
-    def is_board(self) -> bool:
-        return self.role == Role.BOARD
-
-    @property
-    def is_centre_staff(self) -> bool:
-        return self.role == Role.CENTRE
-
 
 class AuditEvent(models.Model):
     """Who did what to which object, when and from where. Rows are never updated."""

@@ -51,10 +51,6 @@ def window_slots(window: Window, start: date, end: date) -> Iterator[datetime]:
             moment += SLOT
 
 
-def week_days(monday: date) -> list[date]:
-    return [monday + timedelta(days=n) for n in range(7)]
-
-
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

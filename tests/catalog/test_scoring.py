@@ -199,3 +199,16 @@ def test_catalogue_holds_the_exams_of_the_guides():
     photo = set(Exam.objects.filter(shows_test_day_photo=True).values_list("code", flat=True))
     assert {"b2-first", "c1-advanced", "c2-proficiency", "adaptive-en"} <= photo
     assert "a2-key" not in photo
+
+
+def test_result_words_in_both_languages():
+    from django.utils import translation
+
+    from langcert.catalog.labels import outcome_label
+
+    with translation.override("en"):
+        assert outcome_label("grade_b") == "Pass at Grade B"
+        assert outcome_label("level", "B2") == "Certificate at level B2"
+    with translation.override("fr"):
+        assert outcome_label("grade_b") != "Pass at Grade B"
+        assert "B2" in outcome_label("level", "B2")
