@@ -15,7 +15,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -46,7 +48,8 @@ def attempt_required(view):
         if attempt is None:
             if request.path.startswith("/test/api/"):
                 return JsonResponse({"error": "signed_out"}, status=401)
-            return redirect("delivery:sign_in")
+            # Back where the link pointed (e.g. the booking page from a reminder email).
+            return redirect(f"{reverse('delivery:sign_in')}?{urlencode({'next': request.path})}")
         request.attempt = attempt
         candidate = attempt.entry.candidate
         timezone.activate(zoneinfo.ZoneInfo(candidate.time_zone))
@@ -86,6 +89,13 @@ def api(view):
     return attempt_required(require_POST(wrapped))
 
 
+def _next_test_page(request) -> str:
+    """Where to go after signing in: a page of the candidate's own area, else its home."""
+    target = request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    return target if safe and target.startswith("/test/") else reverse("delivery:home")
+
+
 @never_cache
 def sign_in(request):
     form = SignInForm(request.POST or None)
@@ -101,7 +111,7 @@ def sign_in(request):
             request.session[SESSION_KEY] = attempt.pk
             request.session[SECRET_ISSUED_KEY] = attempt.entry.secret_issued_at.isoformat()
             request.session.set_expiry(TEST_SESSION_SECONDS)
-            return redirect("delivery:home")
+            return redirect(_next_test_page(request))
     return render(request, "delivery/sign_in.html", {"form": form},
                   status=400 if form.errors else 200)
 

@@ -137,7 +137,8 @@ def test_a_new_secret_number_ends_sessions_opened_with_the_old_one(client, ready
     signed_in(client, ready_attempt)
     assert client.get(reverse("delivery:home")).status_code == 200
     entry_reissue_secret(actor=centre_user, entry=ready_attempt.entry)
-    assert client.get(reverse("delivery:home"))["Location"] == reverse("delivery:sign_in")
+    assert client.get(reverse("delivery:home"))["Location"].startswith(
+        reverse("delivery:sign_in") + "?")
     assert client.post("/test/api/begin/", {}, content_type="application/json").status_code \
         == 401
 
@@ -169,3 +170,16 @@ def test_bad_measurements_and_events_get_a_clear_400(client, enrolled, synthetic
                        content_type="application/json").status_code == 200
     assert client.post("/test/api/event/", "[1]",
                        content_type="application/json").status_code == 400
+
+
+def test_signing_in_from_a_link_returns_to_the_linked_page(client, enrolled, synthetic_bank):
+    entry, secret = enrolled
+    first = client.get("/test/oral/")
+    assert first["Location"] == "/test/?next=%2Ftest%2Foral%2F"
+    back = client.post(first["Location"], {"id_number": entry.id_number,
+                                           "secret_number": secret})
+    assert back["Location"] == "/test/oral/"
+    client.post("/test/sign-out/")
+    elsewhere = client.post("/test/?next=https://evil.example/x",
+                            {"id_number": entry.id_number, "secret_number": secret})
+    assert elsewhere["Location"] == reverse("delivery:home")
