@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from langcert.catalog.selectors import job_roles
+from langcert.catalog.selectors import job_target_levels
 from langcert.centres import selectors, services
 from langcert.centres.enrolment_files import COLUMNS
 from langcert.centres.forms import EnrolmentFileForm, EnrolmentForm
@@ -30,7 +30,7 @@ def _session_page(request, session, form=None, file_form=None, report=None, stat
         "form": form or EnrolmentForm(),
         "file_form": file_form or EnrolmentFileForm(),
         "report": report,
-        "job_levels": {str(job.pk): job.band.level for job in job_roles()},
+        "job_levels": job_target_levels(),
     }
     return render(request, "centres/session.html", context, status=status)
 

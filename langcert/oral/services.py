@@ -137,6 +137,15 @@ def booking_change(*, actor: Any, booking: Booking, starts_at: datetime,
     return booking
 
 
+def booking_choose(*, actor: Any, entry: Entry, starts_at: datetime,
+                   request: HttpRequest | None = None) -> Booking:
+    """The slot chosen in the calendar: a first booking, or a move of the current one."""
+    current = selectors.active_booking(entry)
+    if current is None:
+        return booking_create(actor=actor, entry=entry, starts_at=starts_at, request=request)
+    return booking_change(actor=actor, booking=current, starts_at=starts_at, request=request)
+
+
 def booking_cancel(*, actor: Any, booking: Booking, request: HttpRequest | None = None) -> Booking:
     _may_book(actor, booking.entry)
     with transaction.atomic():

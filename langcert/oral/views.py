@@ -48,11 +48,7 @@ def _calendar_page(request, entry, actor, back_url):
         try:
             if slot is None:
                 raise ValidationError(_("Choose a time in the calendar."))
-            if booking is None:
-                services.booking_create(actor=actor, entry=entry, starts_at=slot, request=request)
-            else:
-                services.booking_change(actor=actor, booking=booking, starts_at=slot,
-                                        request=request)
+            services.booking_choose(actor=actor, entry=entry, starts_at=slot, request=request)
         except services.SlotTaken:
             messages.error(request, _("Sorry, this time has just been taken. Choose another."))
         except ValidationError as error:

@@ -140,6 +140,11 @@ def cases(board_user, centre, centre_user, adaptive_session, synthetic_bank):
             return oral.booking_change(actor=None, booking=booking,
                                        starts_at=booking.starts_at + timedelta(minutes=30))
 
+        def chosen_again():
+            booking, _ = oral_booking()
+            return oral.booking_choose(actor=None, entry=booking.entry,
+                                       starts_at=booking.starts_at + timedelta(minutes=30))
+
         def scored():
             booking, _ = oral_booking()
             oral.interview_score(actor=booking.evaluator.user, booking=booking, outcome="no_show",
@@ -152,6 +157,7 @@ def cases(board_user, centre, centre_user, adaptive_session, synthetic_bank):
                 .get()),
             "langcert.oral.services.booking_create": ("oral.book", lambda: oral_booking()[0]),
             "langcert.oral.services.booking_change": ("oral.change", changed),
+            "langcert.oral.services.booking_choose": ("oral.change", chosen_again),
             "langcert.oral.services.booking_cancel": (
                 "oral.cancel", lambda: oral.booking_cancel(actor=None,
                                                            booking=oral_booking()[0])),
