@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SUITES = ["psychometrics", "delivery"]
+SUITES = ["psychometrics", "delivery", "results", "verification"]
 
 
 def main() -> int:

@@ -60,6 +60,11 @@ INSTALLED_APPS = [
     "langcert.itembank",
     "langcert.delivery",
     "langcert.oral",
+    "langcert.results",
+    "langcert.candidates_portal",
+    "django_countries",
+    "oauth2_provider",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "langcert.core.middleware.UserPreferencesMiddleware",
+    "langcert.verification.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -140,6 +146,14 @@ CELERY_BEAT_SCHEDULE = {
                             "schedule": 300.0},
     "oral-reminders": {"task": "langcert.oral.tasks.send_interview_reminders",
                        "schedule": 300.0},
+    "verification-daily-digests": {
+        "task": "langcert.verification.tasks_notifications.send_daily_digests", "schedule": 900.0},
+    "verification-weekly-digests": {
+        "task": "langcert.verification.tasks_notifications.send_weekly_digests", "schedule": 900.0},
+    "verification-expire-downloads": {
+        "task": "langcert.verification.tasks_downloads.expire_stale_downloads", "schedule": 3600.0},
+    "release-results": {"task": "langcert.results.tasks.release_due_results",
+                        "schedule": 60.0},
     "oral-booking-reminders": {"task": "langcert.oral.tasks.remind_candidates_to_book",
                                "schedule": 3600.0},
 }
@@ -219,6 +233,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "langcert.core.passwords.MinimumDigitsValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
@@ -259,4 +274,29 @@ LOGGING = {
         "django.request": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
     },
+}
+
+# --- API clients: OAuth2 client credentials (django-oauth-toolkit) ----------------------
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 60 * 60,  # tokens for one hour
+    "SCOPES": {"results": "Read and verify results shared with the organisation"},
+    "DEFAULT_SCOPES": ["results"],
+    "PKCE_REQUIRED": True,  # no authorization-code clients exist; safe default if ever added
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    # RFC 9700 (OAuth 2.0 Security BCP): the compliant behaviour everywhere.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "OAUTH2_VALIDATOR_CLASS": "langcert.verification.api_clients.OrganisationOAuth2Validator",
 }

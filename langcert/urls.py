@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from langcert.candidates_portal.forms import PortalLoginForm
 from langcert.core import views
 from langcert.delivery import staff_views
 from langcert.oral import views as oral_views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(form_class=PortalLoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -43,9 +44,11 @@ urlpatterns = [
     path("test/oral/", oral_views.candidate_calendar, name="oral_candidate_calendar"),
     path("centre/entries/<uuid:public_id>/oral/", oral_views.centre_calendar,
          name="oral_centre_calendar"),
-    path("organisation/", views.organisation_home, name="organisation_home"),
-    path("my/", views.candidate_home, name="candidate_home"),
     path("centre/", include("langcert.centres.urls")),
     path("test/", include("langcert.delivery.urls")),
+    path("", include("langcert.results.urls")),
+    path("", include("langcert.candidates_portal.urls")),
+    path("", include("langcert.verification.urls")),
+    path("api/v1/", include("langcert.verification.api_urls")),
     path("admin/", admin.site.urls),
 ]

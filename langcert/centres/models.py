@@ -97,6 +97,9 @@ class Candidate(models.Model):
         related_name="candidate_records",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a removal request erased the person's data: nothing of theirs is shown,
+    # verified or served any more.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]

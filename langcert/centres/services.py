@@ -299,6 +299,12 @@ def session_create(
     return session
 
 
+def _owns_entry(actor: Any, entry: Entry) -> bool:
+    account_id = entry.candidate.account_id
+    return (getattr(actor, "is_authenticated", False) and account_id is not None
+            and account_id == actor.pk and entry.candidate.erased_at is None)
+
+
 def entry_set_photo_consent(
     *,
     actor: Any,
@@ -307,8 +313,14 @@ def entry_set_photo_consent(
     exemption: str = "",
     request: HttpRequest | None = None,
 ) -> Entry:
-    """Record the candidate's consent (or exemption) for showing the test-day photo."""
-    _ensure_can_manage(actor, entry.session.centre)
+    """Record the candidate's consent (or exemption) for showing the test-day photo.
+
+    Centre staff set both; the candidate who owns the entry may give or withdraw consent
+    at any time, but the exemption stays as the centre recorded it.
+    """
+    candidate_may = _owns_entry(actor, entry) and exemption == entry.photo_exemption
+    if not candidate_may and not can_manage_centre(actor, entry.session.centre):
+        raise PermissionDenied
     if exemption not in Entry.PhotoExemption.values:
         raise ValidationError({"photo_exemption": _("Unknown exemption.")})
     with transaction.atomic():

@@ -1,4 +1,5 @@
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.views import redirect_to_login
@@ -29,17 +30,32 @@ def role_required(*roles: str):
     return decorator
 
 
+def user_by_identifier(identifier: str) -> Any:
+    """The user an email address or an ID Number names, or None."""
+    from langcert.centres.models import Entry
+    from langcert.core import identifiers
+    from langcert.core.models import User
+
+    identifier = identifier.strip()
+    if "@" in identifier:
+        return User.objects.filter(email__iexact=identifier).first()
+    entry = (Entry.objects.filter(id_number=identifiers.normalise(identifier))
+             .select_related("candidate__account").first())
+    return entry.candidate.account if entry is not None else None
+
+
 class EmailBackend(ModelBackend):
-    """Sign in by email, whatever its case; board staff hold every permission of the
-    platform's own apps in the admin."""
+    """Sign in by email, whatever its case, or by any ID Number of a Candidate Results
+    Service account; board staff hold every permission of the platform's own apps in the
+    admin."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
+        identifier = kwargs.get("email") or username
+        if not identifier or not password:
+            return None
         from langcert.core.models import User
 
-        email = kwargs.get("email") or username
-        if not email or not password:
-            return None
-        user = User.objects.filter(email__iexact=email.strip()).first()
+        user = user_by_identifier(identifier)
         if user is None:
             User().set_password(password)  # same work either way: no timing oracle
             return None

@@ -6,7 +6,6 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from langcert.centres.selectors import entries_of_account
 from langcert.core.audit import record_event
 from langcert.core.forms import LoginForm, OutboxPasswordResetForm
 from langcert.core.models import OutboundEmail
@@ -17,8 +16,8 @@ ROLE_HOMES = {
     Role.BOARD: "board_home",
     Role.CENTRE: "centres:home",
     Role.EVALUATOR: "evaluator_home",
-    Role.ORGANISATION: "organisation_home",
-    Role.CANDIDATE: "candidate_home",
+    Role.ORGANISATION: "verification:shared_results",
+    Role.CANDIDATE: "portal:home",
 }
 
 
@@ -69,16 +68,3 @@ def outbox(request):
     record_event(actor=request.user, action="outbox.view", request=request)
     return render(request, "core/outbox.html",
                   {"page": page, "show_sensitive": settings.DEBUG})
-
-
-@role_required(Role.ORGANISATION)
-def organisation_home(request):
-    membership = getattr(request.user, "organisation_membership", None)
-    return render(request, "core/organisation_home.html", {"membership": membership})
-
-
-@role_required(Role.CANDIDATE)
-def candidate_home(request):
-    return render(
-        request, "core/candidate_home.html", {"entries": entries_of_account(request.user)}
-    )

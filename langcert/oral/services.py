@@ -25,6 +25,7 @@ from langcert.core.timefmt import local_datetime_text
 from langcert.oral import selectors
 from langcert.oral.calendar import booking_ics
 from langcert.oral.models import Availability, Booking, EvaluatorProfile, InterviewScore
+from langcert.results.services import result_from_adaptive
 
 CRITERIA = ("vocabulary_range", "grammar_syntax", "fluency", "pronunciation", "interaction")
 OUTCOMES = {"scored": Booking.Status.DONE, "no_show": Booking.Status.NO_SHOW,
@@ -254,4 +255,6 @@ def interview_score(
         booking.save(update_fields=["status"])
         record_event(actor=actor, action=f"oral.score_{outcome}", target=booking,
                      request=request)
+        if outcome == "scored":
+            result_from_adaptive(entry=booking.entry, booking=booking)
     return score

@@ -43,6 +43,8 @@ NOT_AUDITED = {
     "langcert.oral.services.send_due_reminders": "a periodic task; each reminder is an "
                                                  "outbox row with its idempotency key",
     "langcert.oral.services.remind_unbooked": "a periodic task; the outbox rows record it",
+    "langcert.candidates_portal.services.entry_by_pair": "a lookup: its failures count in the "
+                                                         "rate limits, its callers audit",
 }
 
 
@@ -164,7 +166,122 @@ def cases(board_user, centre, centre_user, adaptive_session, synthetic_bank):
             "langcert.oral.services.interview_score": ("oral.score_no_show", scored),
         }
 
-    return oral_cases() | {
+    def result(status="pending_review", source="adaptive"):
+        from django.utils import timezone
+
+        from langcert.results.models import Result
+
+        now = timezone.now()
+        return Result.objects.create(
+            entry=enrol(), source=source, exam_date=now.date(), earliest_release_at=now,
+            status=status, release_at=now if status == "approved" else None)
+
+    def result_cases():
+        from langcert.results import services as results
+        from langcert.verification import services as verification
+        from langcert.verification.models import Organisation, Share
+
+        def computed():
+            booking, _ = oral_booking()
+            oral.interview_score(actor=booking.evaluator.user, booking=booking, outcome="scored",
+                                 id_document_checked=True,
+                                 levels=dict.fromkeys(oral.CRITERIA, "B1"))
+            return booking.entry.result
+
+        def told():
+            organisation = Organisation.objects.create(name="U", kind="university")
+            Share.objects.create(result=result("withdrawn"), organisation=organisation)
+            verification.notify_result_ended(result=Share.objects.get().result, why="withdrawn")
+            return organisation
+
+        from langcert.oral import services as oral
+
+        return {
+            "langcert.results.services.result_from_adaptive": ("results.computed", computed),
+            "langcert.results.services.result_approve": (
+                "results.approve",
+                lambda: results.result_approve(actor=board_user, result=result())),
+            "langcert.results.services.results_approve_clean": (
+                "results.approve",
+                lambda: results.results_approve_clean(
+                    actor=board_user, results=[r := result(source="import")]) and r),
+            "langcert.results.services.result_hold": (
+                "results.hold",
+                lambda: results.result_hold(actor=board_user, result=result(), reason="why")),
+            "langcert.results.services.release_due_results": (
+                "results.release",
+                lambda: (r := result("approved")) and results.release_due_results() and r),
+            "langcert.results.services.result_withdraw": (
+                "results.withdraw",
+                lambda: results.result_withdraw(actor=board_user, result=result("released"),
+                                                reason="error", note="wrong marks")),
+            "langcert.verification.services.notify_result_ended": (
+                "verification.told_result_withdrawn", told),
+        }
+
+    def portal_cases():
+        import re
+
+        from django.contrib.auth.hashers import make_password
+
+        from langcert.candidates_portal import services as portal
+        from langcert.core.models import OutboundEmail
+
+        def paired_entry():
+            entry = enrol()
+            entry.secret_hash = make_password("ABCDEFGH")
+            entry.save()
+            return entry
+
+        def registered(email=None):
+            entry = paired_entry()
+            return portal.account_register(
+                id_number=entry.id_number, secret="ABCDEFGH",
+                email=email or f"c{entry.pk}@example.org", password="pass-word-12",
+                country="FR", first_language="fr", wants_updates=False, language="en")
+
+        def token_sent_to(email):
+            body = OutboundEmail.objects.filter(to=email).latest("id").body_text
+            return re.search(r"/my/(?:confirm|account/email)/([^/\s]+)/", body).group(1)
+
+        def confirmed():
+            user = registered()
+            return portal.account_confirm_email(token=token_sent_to(user.email))
+
+        def resent():
+            user = registered()
+            portal.confirmation_resend(email=user.email)
+            return user
+
+        def change_requested():
+            user = registered()
+            portal.email_change_request(actor=user, new_email=f"n{user.pk}@example.org",
+                                        password="pass-word-12")
+            return user
+
+        def changed():
+            user = change_requested()
+            return portal.email_change_confirm(token=token_sent_to(f"n{user.pk}@example.org"))
+
+        return {
+            "langcert.candidates_portal.services.account_register": ("portal.register",
+                                                                     registered),
+            "langcert.candidates_portal.services.account_confirm_email": (
+                "portal.confirm_email", confirmed),
+            "langcert.candidates_portal.services.confirmation_resend": (
+                "portal.resend_confirmation", resent),
+            "langcert.candidates_portal.services.account_add_entry": (
+                "portal.add_entry",
+                lambda: portal.account_add_entry(actor=registered(),
+                                                 id_number=paired_entry().id_number,
+                                                 secret="ABCD-EFGH")),
+            "langcert.candidates_portal.services.email_change_request": (
+                "portal.email_change_requested", change_requested),
+            "langcert.candidates_portal.services.email_change_confirm": (
+                "portal.email_changed", changed),
+        }
+
+    return oral_cases() | result_cases() | portal_cases() | {
         "langcert.delivery.services.sign_in": ("delivery.sign_in", signed_in),
         "langcert.delivery.services.reopen_stopped": ("delivery.reopen", stopped_then_reopened),
         "langcert.delivery.services.accept_rules": (

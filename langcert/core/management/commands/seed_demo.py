@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
+from langcert.candidates_portal.models import ResultsAccount
 from langcert.catalog.models import Exam, JobRole, Language
 from langcert.centres import services as centre_services
 from langcert.centres.models import Centre, Entry, Session
@@ -21,7 +22,10 @@ from langcert.core import services as core_services
 from langcert.core.models import User
 from langcert.core.roles import Role
 from langcert.oral.models import Availability, EvaluatorProfile, Prompt
-from langcert.verification.models import Organisation, OrganisationMember
+from langcert.results.imports import results_import
+from langcert.results.models import Result
+from langcert.results.services import release_due_results
+from langcert.verification.models import Organisation, OrganisationMember, Share
 
 DEMO_PASSWORD = "langcert-demo-2026"
 # The demo candidate's Secret Number for the written test (real ones are random).
@@ -54,6 +58,16 @@ DEMO_CANDIDATES = [
 ]
 
 
+# C1 Advanced marks, by candidate surname: Benali, Bernard, Lefèvre, Martin (the guide's
+# worked example: 196, Grade B), covering Grade A, Grade C, a B2 level and an absence.
+DEMO_ADVANCED_MARKS = [
+    ("203", "205", "199", "208", "201"),
+    ("176", "170", "181", "169", "174"),
+    ("185", "188", "absent", "190", "186"),
+    ("191", "196", "210", "191", "193"),
+]
+
+
 class Command(BaseCommand):
     help = "Load the demo data (idempotent) and print one login per role."
 
@@ -68,6 +82,7 @@ class Command(BaseCommand):
             sessions = self.sessions(users[Role.BOARD], paris, boston)
             demo_entry = self.entries(users[Role.CENTRE], sessions[0], users[Role.CANDIDATE])
             self.evaluator(users[Role.EVALUATOR])
+            self.results(users, sessions[1], organisation)
         call_command("load_itembank", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Approved organisation: {organisation.name}")
@@ -162,6 +177,30 @@ class Command(BaseCommand):
                 )
             sessions.append(session)
         return sessions
+
+    def results(self, users: dict, session: Session, organisation: Organisation) -> None:
+        """The C1 Advanced session's marks, imported and released as the board does it; the
+        demo candidate's result shared with the demo organisation."""
+        if Result.objects.filter(entry__session=session).exists():
+            return
+        self.entries(users[Role.CENTRE], session, users[Role.CANDIDATE])
+        rows = ["ID Number,Reading,Use of English,Writing,Listening,Speaking"]
+        for entry, marks in zip(session.entries.order_by("candidate__last_name"),
+                                DEMO_ADVANCED_MARKS, strict=False):
+            rows.append(",".join([entry.id_number, *marks]))
+        report = results_import(actor=users[Role.BOARD], exam=session.exam,
+                                file_name="demo-c1-advanced.csv",
+                                content="\n".join(rows).encode())
+        if not report.ok:
+            raise CommandError(f"Demo marks refused: {report.errors}")
+        release_due_results()
+        account = users[Role.CANDIDATE]
+        ResultsAccount.objects.get_or_create(
+            user=account, defaults={"country": "FR", "first_language": "fr",
+                                    "terms_accepted_at": timezone.now(),
+                                    "email_confirmed_at": timezone.now()})
+        result = Result.objects.get(entry__session=session, entry__candidate__account=account)
+        Share.objects.get_or_create(result=result, organisation=organisation)
 
     def entries(self, staff: User, session: Session, candidate_user: User) -> Entry:
         """Enrol the demo candidates; the demo candidate's entry gets a known secret."""

@@ -1,0 +1,1 @@
+"""Benchmark of the results documents (PDF rendering with the test-day photo)."""

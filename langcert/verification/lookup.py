@@ -1,0 +1,99 @@
+"""Looking a result up by Statement of Results number + date of birth.
+
+Every lookup goes through `verify`, whether typed in a page, sent to the API one by one or
+in a bulk call, so the same limits apply everywhere (DESIGN.md, "Limits on guessing"):
+a number whose check symbol is wrong is refused before any lookup and counts nothing;
+a miss counts against the user, the organisation and the address, is audited, and says
+nothing about whether the number exists.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from langcert.core import identifiers, ratelimit
+from langcert.core.audit import record_event
+from langcert.results.models import Result
+from langcert.results.selectors import released_results
+from langcert.verification.models import AccessEvent, Organisation
+
+MISS_WINDOW_SECONDS = 60 * 60
+MISSES_PER_USER = 50
+MISSES_PER_ORGANISATION = 200
+MISSES_PER_ADDRESS = 50
+
+TYPO_MESSAGE = _("This Statement of Results number is not valid: check it for a typing "
+                 "mistake.")
+LIMIT_MESSAGE = _("Too many searches found nothing. Wait an hour and try again.")
+MISS_MESSAGE = _("No result matches this number and date of birth.")
+
+
+class LookupRefused(Exception):
+    """The lookup was not made: `code` is "typo" or "rate_limited"."""
+
+    def __init__(self, code: str, retry_after: int = 0):
+        super().__init__(code)
+        self.code = code
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return str(TYPO_MESSAGE if self.code == "typo" else LIMIT_MESSAGE)
+
+
+@dataclass(frozen=True)
+class Searcher:
+    """Who looks: the organisation, the user (None for an API client) and the address."""
+
+    organisation: Organisation
+    user: Any
+    ip: str | None
+    channel: str  # "web", "api", "bulk_web", "bulk_api"
+
+
+def _limit_keys(searcher: Searcher) -> list[tuple[str, str, int]]:
+    keys = [("lookup-org", str(searcher.organisation.pk), MISSES_PER_ORGANISATION),
+            ("lookup-ip", searcher.ip or "", MISSES_PER_ADDRESS)]
+    if searcher.user is not None:
+        keys.append(("lookup-user", str(searcher.user.pk), MISSES_PER_USER))
+    return keys
+
+
+def well_formed_number(typed: str) -> str:
+    """The canonical number, or LookupRefused("typo") when the check symbol disagrees."""
+    number = identifiers.normalise(typed)
+    if not identifiers.is_valid_statement_number(number):
+        raise LookupRefused("typo")
+    return number
+
+
+def verify(*, statement_number: str, date_of_birth: date, searcher: Searcher) -> Result | None:
+    """The released result with this number and date of birth, or None (a miss)."""
+    number = well_formed_number(statement_number)
+    keys = _limit_keys(searcher)
+    if any(ratelimit.is_limited(scope, ident, n) for scope, ident, n in keys):
+        raise LookupRefused("rate_limited", retry_after=MISS_WINDOW_SECONDS)
+    result = (released_results()
+              .filter(statement_number=number, entry__candidate__date_of_birth=date_of_birth)
+              .select_related("entry__candidate", "entry__session__exam",
+                              "entry__session__centre").first())
+    if result is None:
+        for scope, ident, _n in keys:
+            ratelimit.count_attempt(scope, ident, MISS_WINDOW_SECONDS)
+        record_event(actor=searcher.user, action="verification.lookup_miss",
+                     target=searcher.organisation, data={"channel": searcher.channel})
+        return None
+    record_access(result=result, searcher=searcher, kind=AccessEvent.Kind.VIEW,
+                  action="verification.lookup")
+    return result
+
+
+def record_access(*, result: Result, searcher: Searcher, kind: str, action: str) -> None:
+    """An organisation saw or downloaded a result: audited, and in the candidate's log."""
+    AccessEvent.objects.create(result=result, organisation=searcher.organisation,
+                               user=searcher.user if searcher.user is not None else None,
+                               kind=kind)
+    record_event(actor=searcher.user, action=action, target=result,
+                 data={"organisation": searcher.organisation.pk, "channel": searcher.channel})
