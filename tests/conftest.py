@@ -33,6 +33,14 @@ def file_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def quick_password_hashing(request, settings):
+    """Argon2 is slow on purpose and the suite hashes thousands of passwords and secrets.
+    Tests marked `real_password_hashing` keep the production hashers."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def reference_catalogue(request):
     """The catalogue the data migration loads, back after a transactional test's flush."""
     if request.node.get_closest_marker("django_db") is None:

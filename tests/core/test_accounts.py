@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     ("role", "area"),
     [(Role.BOARD, "board_home"), (Role.CENTRE, "centres:home"),
-     (Role.EVALUATOR, "evaluator_home"), (Role.ORGANISATION, "organisation_home"),
-     (Role.CANDIDATE, "candidate_home")],
+     (Role.EVALUATOR, "evaluator_home"), (Role.ORGANISATION, "verification:shared_results"),
+     (Role.CANDIDATE, "portal:home")],
 )
 def test_home_sends_each_person_to_their_area(client, make_user, role, area):
     user = make_user(role)
@@ -37,6 +37,7 @@ def test_visitors_are_sent_to_sign_in(client):
     assert client.get(reverse("home"))["Location"] == reverse("login")
 
 
+@pytest.mark.real_password_hashing
 def test_passwords_are_hashed_with_argon2(make_user):
     assert make_user(Role.CENTRE).password.startswith("argon2")
 

@@ -31,6 +31,7 @@ def test_typed_codes_are_normalised():
 
 
 @pytest.mark.django_db
+@pytest.mark.real_password_hashing
 def test_entries_get_unique_well_formed_numbers_and_a_hashed_secret(
     centre_user, adaptive_session, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -52,3 +53,28 @@ def test_entries_get_unique_well_formed_numbers_and_a_hashed_secret(
     assert secret_matches(stored, secret)
     assert secret_matches(stored, secret.lower().replace("-", " "))
     assert not secret_matches(stored, identifiers.random_code(8))
+
+
+def test_statement_numbers_catch_every_single_typo_and_swap():
+    import itertools
+
+    for _ in range(300):
+        number = identifiers.new_statement_number()
+        assert identifiers.is_valid_statement_number(number)
+        for position, symbol in itertools.product(range(10), identifiers.ALPHABET):
+            if symbol != number[position]:
+                typo = number[:position] + symbol + number[position + 1:]
+                assert not identifiers.is_valid_statement_number(typo)
+        for first, second in itertools.combinations(range(10), 2):
+            if number[first] != number[second]:
+                swapped = list(number)
+                swapped[first], swapped[second] = swapped[second], swapped[first]
+                assert not identifiers.is_valid_statement_number("".join(swapped))
+
+
+def test_statement_numbers_are_random_and_well_formed():
+    numbers = {identifiers.new_statement_number() for _ in range(2000)}
+    assert len(numbers) == 2000
+    assert all(identifiers.is_well_formed(n, 10) for n in numbers)
+    assert not identifiers.is_valid_statement_number("ABCD")
+    assert not identifiers.is_valid_statement_number("0" * 10)
