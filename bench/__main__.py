@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SUITES = ["psychometrics", "delivery", "results", "verification"]
+SUITES = ["psychometrics", "delivery", "results", "verification", "exports"]
 
 
 def main() -> int:

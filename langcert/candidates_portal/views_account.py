@@ -7,22 +7,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from langcert.candidates_portal import forms, services
+from langcert.core.forms import run_service
 from langcert.core.permissions import role_required
 from langcert.core.roles import Role
-
-
-def _apply(form, call) -> bool:
-    """Run a service with the form's data; its errors go beside the fields they concern."""
-    try:
-        call()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return False
-    return True
 
 
 def register(request):
@@ -32,7 +19,7 @@ def register(request):
                                   initial={"id_number": request.GET.get("id", "")[:20]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _apply(form, lambda: services.account_register(
+        if run_service(form, lambda: services.account_register(
                 id_number=data["id_number"], secret=data["secret_number"], email=data["email"],
                 password=data["password"], country=data["country"],
                 first_language=data["first_language"], wants_updates=data["wants_updates"],
@@ -54,7 +41,7 @@ def confirm_email(request, token):
 
 def resend_confirmation(request):
     form = forms.ResendForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _apply(
+    if request.method == "POST" and form.is_valid() and run_service(
             form, lambda: services.confirmation_resend(email=form.cleaned_data["email"],
                                                        request=request)):
         return render(request, "candidates_portal/check_email.html",
@@ -67,7 +54,7 @@ def add_entry(request):
     form = forms.AddEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _apply(form, lambda: services.account_add_entry(
+        if run_service(form, lambda: services.account_add_entry(
                 actor=request.user, id_number=data["id_number"], secret=data["secret_number"],
                 request=request)):
             messages.success(request, _("The entry is added to your account."))
@@ -80,7 +67,7 @@ def account(request):
     form = forms.EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _apply(form, lambda: services.email_change_request(
+        if run_service(form, lambda: services.email_change_request(
                 actor=request.user, new_email=data["new_email"], password=data["password"],
                 request=request)):
             messages.success(request, _("We sent a link to your new address: follow it to "

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -81,3 +82,18 @@ class OutboxPasswordResetForm(PasswordResetForm):
                 language=user.language,
                 sensitive=True,
             )
+
+
+def run_service(form: forms.Form, call) -> bool:
+    """Run a service with a form's data; a ValidationError it raises goes beside the fields
+    it names, or above the form. True when the service succeeded."""
+    try:
+        call()
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+        return False
+    return True

@@ -31,8 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from langcert.core import crypto
-from langcert.core.audit import record_event
-from langcert.core.roles import Role
+from langcert.core.audit import record_event, record_events_on
 from langcert.core.tasks_helper import enqueue
 from langcert.results.documents import (
     DocumentUnavailable,
@@ -43,13 +42,12 @@ from langcert.results.documents import (
 from langcert.results.models import Result
 from langcert.results.selectors import released_results
 from langcert.verification import result_data
-from langcert.verification.lookup import Searcher, record_access
+from langcert.verification.lookup import Searcher
 from langcert.verification.models import (
     AccessEvent,
     DataDownload,
     DownloadTemplate,
     Organisation,
-    OrganisationMember,
     Share,
 )
 
@@ -83,23 +81,12 @@ class DownloadUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ServedFile:
-    content: bytes
+    chunks: Iterator[bytes]  # decrypted as it is sent: a big file never sits in memory
     filename: str
     content_type: str
 
 
 # --- Selectors ---------------------------------------------------------------------------
-def membership_of(user: Any) -> OrganisationMember:
-    """The organisation user's membership of an approved organisation, or PermissionDenied."""
-    if not getattr(user, "is_authenticated", False) or user.role != Role.ORGANISATION:
-        raise PermissionDenied
-    member = (OrganisationMember.objects.select_related("organisation", "user")
-              .filter(user=user).first())
-    if member is None or member.organisation.status != Organisation.Status.APPROVED:
-        raise PermissionDenied
-    return member
-
-
 def downloadable_results(organisation: Organisation) -> QuerySet[Result]:
     """Released results with an active share with the organisation: all a file may hold."""
     active = Share.objects.filter(result=OuterRef("pk"), organisation=organisation,
@@ -301,8 +288,9 @@ def download_request(*, actor: Any, organisation: Organisation, file_format: str
             template_name=name, columns=columns, header_language=header_language,
             total=len(ids))
         through = DataDownload.results.through
-        through.objects.bulk_create(
-            [through(datadownload_id=download.pk, result_id=pk) for pk in ids], batch_size=2000)
+        for chunk in _chunks(ids, 2000):
+            through.objects.bulk_create(
+                [through(datadownload_id=download.pk, result_id=pk) for pk in chunk])
         record_event(actor=actor, action="verification.download_request", target=download,
                      request=request, data={"format": file_format, "results": len(ids)})
         from langcert.verification.tasks_downloads import prepare_download
@@ -346,27 +334,31 @@ def _included(download: DataDownload) -> QuerySet[Result]:
             .order_by("entry__candidate__last_name", "entry__candidate__first_name", "pk"))
 
 
-def _build_file(download: DataDownload, rows: Iterable[Result], on_row) -> bytes:
-    """The file's bytes, built on disk row by row (spreadsheets in constant memory)."""
+def _write_file(download: DataDownload, path: Path, rows: Iterable[Result], on_row) -> None:
+    """Write the file at `path` row by row (spreadsheets in constant memory)."""
+    if download.format == DataDownload.Format.XLSX:
+        fields = [c["field"] for c in download.columns]
+        with translation.override(download.header_language):
+            sheet_name = _("Results")
+        write_xlsx(path, [c["header"] for c in download.columns],
+                   result_rows(rows, fields, download.header_language), sheet_name, on_row)
+        return
+    with path.open("wb") as out:
+        if download.format == DataDownload.Format.CSV:
+            write_csv(out, [c["header"] for c in download.columns],
+                      result_rows(rows, [c["field"] for c in download.columns],
+                                  download.header_language), on_row)
+        else:
+            write_pdf_zip(out, rows, download.organisation, download.header_language, on_row)
+
+
+def _build_and_store(download: DataDownload, rows: Iterable[Result], on_row) -> str:
+    """Write the file on disk, then store it encrypted; return its storage name."""
     with tempfile.TemporaryDirectory(prefix="langcert-download-") as folder:
         path = Path(folder) / "file"
-        if download.format == DataDownload.Format.XLSX:
-            fields = [c["field"] for c in download.columns]
-            with translation.override(download.header_language):
-                sheet_name = _("Results")
-            write_xlsx(path, [c["header"] for c in download.columns],
-                       result_rows(rows, fields, download.header_language), sheet_name,
-                       on_row)
-        else:
-            with path.open("wb") as out:
-                if download.format == DataDownload.Format.CSV:
-                    write_csv(out, [c["header"] for c in download.columns],
-                              result_rows(rows, [c["field"] for c in download.columns],
-                                          download.header_language), on_row)
-                else:
-                    write_pdf_zip(out, rows, download.organisation, download.header_language,
-                                  on_row)
-        return path.read_bytes()
+        _write_file(download, path, rows, on_row)
+        with path.open("rb") as plain:
+            return crypto.store_encrypted_file("downloads", plain)
 
 
 def download_prepare(*, download_id: int) -> str:
@@ -376,8 +368,11 @@ def download_prepare(*, download_id: int) -> str:
     if download is None:
         return "skipped"
     results = _included(download)
-    DataDownload.objects.filter(pk=download.pk).update(total=results.count())
+    total = results.count()
+    DataDownload.objects.filter(pk=download.pk).update(total=total)
     written: list[int] = []  # exactly the results that went into the file
+    # About a hundred progress writes at most, however big the file.
+    progress_every = max(PROGRESS_EVERY, total // 100)
 
     def rows() -> Iterator[Result]:
         for result in results.iterator(chunk_size=1000):
@@ -385,11 +380,11 @@ def download_prepare(*, download_id: int) -> str:
             yield result
 
     def progress(n: int) -> None:
-        if n % PROGRESS_EVERY == 0:
+        if n % progress_every == 0:
             DataDownload.objects.filter(pk=download.pk).update(done=n)
 
     try:
-        name = crypto.store_encrypted("downloads", _build_file(download, rows(), progress))
+        name = _build_and_store(download, rows(), progress)
     except Exception:
         logger.exception("download %s could not be prepared", download.pk)
         _fail(download)
@@ -412,11 +407,7 @@ def _finish(download: DataDownload, name: str, result_ids: list[int]) -> None:
         if locked.status != DataDownload.Status.RUNNING:  # another run finished first
             transaction.on_commit(lambda: crypto.delete_encrypted(name))
             return
-        for chunk in _chunks(result_ids):
-            for result in Result.objects.filter(pk__in=chunk).only("pk"):
-                record_access(result=result, searcher=searcher,
-                              kind=AccessEvent.Kind.DOWNLOAD,
-                              action="verification.download_result")
+        _record_downloaded(searcher, result_ids)
         # The download lists exactly the results in its file: the history's removal check
         # relies on it. (Those left out since the request are dropped.)
         through, kept = DataDownload.results.through, set(result_ids)
@@ -430,6 +421,18 @@ def _finish(download: DataDownload, name: str, result_ids: list[int]) -> None:
         locked.save(update_fields=["file", "status", "done", "total", "finished_at"])
         record_event(actor=None, action="verification.download_ready", target=locked,
                      data={"results": len(result_ids)})
+
+
+def _record_downloaded(searcher: Searcher, result_ids: Sequence[int]) -> None:
+    """Each result in the file goes into its candidate's access log and the audit log, as
+    `lookup.record_access` would write it, in batches."""
+    data = {"organisation": searcher.organisation.pk, "channel": searcher.channel}
+    for chunk in _chunks(result_ids, 2000):  # bulk_create lists what it is given
+        AccessEvent.objects.bulk_create(
+            [AccessEvent(result_id=pk, organisation=searcher.organisation, user=searcher.user,
+                         kind=AccessEvent.Kind.DOWNLOAD) for pk in chunk])
+    record_events_on(actor=searcher.user, action="verification.download_result",
+                     model=Result, target_ids=result_ids, data=data)
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[Sequence[int]]:
@@ -509,10 +512,10 @@ def download_fetch(*, actor: Any, organisation: Organisation, download: DataDown
         download.refresh_from_db()
     if download.status != DataDownload.Status.READY:
         raise DownloadUnavailable(unavailable_reason(download))
-    content = crypto.read_encrypted(download.file)
+    chunks = crypto.read_encrypted_chunks(download.file)
     record_event(actor=actor, action="verification.download_file", target=download,
                  request=request, data={"format": download.format, "results": download.total})
-    return ServedFile(content, download_filename(download), CONTENT_TYPES[download.format])
+    return ServedFile(chunks, download_filename(download), CONTENT_TYPES[download.format])
 
 
 def download_filename(download: DataDownload) -> str:

@@ -16,6 +16,9 @@ def share_started(share: Share) -> None:
 
 def share_ended(share: Share, event: str) -> None:
     """`event`: "share.revoked" (the candidate stopped sharing) or "result.withdrawn"."""
+    from langcert.verification.tasks_downloads import expire_stale_downloads
     from langcert.verification.tasks_webhooks import send_share_event
 
     enqueue(send_share_event, share.pk, event)
+    # Downloaded files holding the result are deleted now, not at the hourly sweep.
+    enqueue(expire_stale_downloads, share.organisation_id)

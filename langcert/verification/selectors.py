@@ -15,6 +15,7 @@ from django.http import Http404
 
 from langcert.catalog.labels import outcome_label, skill_label
 from langcert.catalog.models import Exam
+from langcert.core.roles import Role
 from langcert.results import documents
 from langcert.results.models import Result
 from langcert.results.selectors import photo_may_be_shown, released_results, test_day_photo_name
@@ -34,7 +35,9 @@ DEFAULT_SORT = "-date"
 def membership_of(user: Any) -> OrganisationMember:
     """The user's membership of an approved organisation; refused otherwise (a user of
     an organisation still pending or rejected sees nothing)."""
-    member = (OrganisationMember.objects.select_related("organisation")
+    if not getattr(user, "is_authenticated", False) or user.role != Role.ORGANISATION:
+        raise PermissionDenied
+    member = (OrganisationMember.objects.select_related("organisation", "user")
               .filter(user=user).first())
     if member is None or member.organisation.status != Organisation.Status.APPROVED:
         raise PermissionDenied

@@ -6,7 +6,7 @@ from django.utils import timezone
 from langcert.core.audit import record_event
 from langcert.core.mail import queue_email
 from langcert.results.models import Result
-from langcert.verification import events
+from langcert.verification import downloads, events
 from langcert.verification.models import Share
 
 # Why a shared result ended: each has its email template `shared_result_<why>`.
@@ -19,7 +19,7 @@ def notify_result_ended(*, result: Result, why: str) -> int:
     organisation user, once. Returns the emails queued."""
     if why not in ENDINGS:
         raise ValueError(why)
-    queued = 0
+    queued, organisations = 0, set()
     with transaction.atomic():
         shares = (Share.objects.select_for_update().filter(result=result)
                   .select_related("organisation"))
@@ -42,4 +42,8 @@ def notify_result_ended(*, result: Result, why: str) -> int:
                     events.share_ended(share, "result.withdrawn")
             record_event(actor=None, action=f"verification.told_result_{why}",
                          target=share.organisation, data={"result": result.pk})
+            organisations.add(share.organisation)
+    # Their downloaded files holding the result are deleted now, not at the hourly sweep.
+    for organisation in organisations:
+        downloads.expire_stale_downloads(organisation=organisation)
     return queued

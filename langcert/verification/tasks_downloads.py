@@ -4,6 +4,7 @@ that may no longer be served (withdrawn, erased at the candidate's request, unsh
 from celery import shared_task
 
 from langcert.verification import downloads
+from langcert.verification.models import Organisation
 
 __all__ = ["prepare_download", "expire_stale_downloads"]
 
@@ -14,7 +15,9 @@ def prepare_download(download_id: int) -> str:
 
 
 @shared_task
-def expire_stale_downloads() -> int:
-    """Periodic: delete files the history may no longer serve, without waiting for
-    someone to ask for them."""
-    return downloads.expire_stale_downloads()
+def expire_stale_downloads(organisation_id: int | None = None) -> int:
+    """Delete files the history may no longer serve, without waiting for someone to ask
+    for them: periodically for every organisation, and for one when a share ends."""
+    organisation = (Organisation.objects.get(pk=organisation_id)
+                    if organisation_id is not None else None)
+    return downloads.expire_stale_downloads(organisation=organisation)

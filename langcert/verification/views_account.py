@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from langcert.core.forms import run_service
 from langcert.core.permissions import role_required
 from langcert.core.roles import Role
 from langcert.verification import accounts
@@ -35,18 +36,6 @@ from langcert.verification.models import Organisation
 PERSON = ("first_name", "last_name", "job_title")
 
 
-def _run(form, call) -> bool:
-    """Run a service; its errors go beside the fields they concern, or above the form."""
-    try:
-        call()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
-        return False
-    return True
 
 
 def _run_or_message(request, call, success: str) -> bool:
@@ -73,7 +62,7 @@ def apply(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         warning = form.needs_domain_confirmation()
-        if not warning and _run(form, lambda: accounts.organisation_apply(
+        if not warning and run_service(form, lambda: accounts.organisation_apply(
                 **_pick(data, (*PERSON, "email", "organisation_name", "kind", "website",
                                "street", "city", "postcode", "country")),
                 language=get_language() or settings.LANGUAGE_CODE, request=request)):
@@ -115,7 +104,7 @@ def join(request):
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(form, lambda: accounts.join_request_create(
+        if run_service(form, lambda: accounts.join_request_create(
                 organisation=organisation, **_pick(data, (*PERSON, "email")), request=request)):
             return render(request, "verification/account_sent.html",
                           {"kind": "join", "organisation": organisation})
@@ -180,7 +169,7 @@ def _decide(request, organisation, action, reject_form) -> bool:
     if action == "api_approve":
         _approve_api(request, organisation)
         return True
-    if action == "reject" and reject_form.is_valid() and _run(
+    if action == "reject" and reject_form.is_valid() and run_service(
             reject_form, lambda: accounts.application_reject(
                 actor=request.user, organisation=organisation,
                 reason=reject_form.cleaned_data["reason"], request=request)):
@@ -203,9 +192,10 @@ def users(request):
     add_form = MemberForm(request.POST if action == "add" else None)
     if request.method == "POST":
         _primary_only(member)
-        if action == "add" and add_form.is_valid() and _run(add_form, lambda: accounts.member_add(
-                actor=request.user, **_pick(add_form.cleaned_data, (*PERSON, "email")),
-                request=request)):
+        if action == "add" and add_form.is_valid() and run_service(
+                add_form, lambda: accounts.member_add(
+                    actor=request.user, **_pick(add_form.cleaned_data, (*PERSON, "email")),
+                    request=request)):
             messages.success(request, _("The user is added: they have been sent a link to set "
                                         "their password."))
             return redirect("verification:users")
@@ -247,7 +237,7 @@ def user_edit(request, member_id):
         "job_title": target.job_title})
     if request.method == "POST":
         if action == "save":
-            if form.is_valid() and _run(form, lambda: accounts.member_edit(
+            if form.is_valid() and run_service(form, lambda: accounts.member_edit(
                     actor=request.user, member=target, **_pick(form.cleaned_data, PERSON),
                     request=request)):
                 messages.success(request, _("The user's details are saved."))
@@ -288,7 +278,7 @@ def details(request):
         "recognised_exams": list(organisation.recognised_exams.all())})
     if request.method == "POST":
         _primary_only(member)
-        if form.is_valid() and _run(form, lambda: accounts.organisation_update(
+        if form.is_valid() and run_service(form, lambda: accounts.organisation_update(
                 actor=request.user, request=request, **form.cleaned_data)):
             messages.success(request, _("Your organisation's details are saved."))
             return redirect("verification:details")
@@ -307,7 +297,7 @@ def profile(request):
         "first_name": user.first_name, "last_name": user.last_name,
         "job_title": member.job_title, "language": user.language,
         "time_zone": user.time_zone})
-    if request.method == "POST" and form.is_valid() and _run(form, lambda: (
+    if request.method == "POST" and form.is_valid() and run_service(form, lambda: (
             accounts.profile_update(actor=user, request=request, **form.cleaned_data))):
         language = form.cleaned_data["language"]
         response = redirect("verification:profile")
@@ -341,12 +331,12 @@ def two_factor(request):
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         if mode == "manage" and request.POST.get("action") == "disable":
-            if _run(form, lambda: totp.disable(member=member, code=code, request=request)):
+            if run_service(form, lambda: totp.disable(member=member, code=code, request=request)):
                 messages.success(request, _("Two-factor authentication is turned off."))
                 return redirect("verification:two_factor")
         elif mode in {"setup", "verify"}:
             service = totp.setup_confirm if mode == "setup" else totp.verify
-            if _run(form, lambda: service(member=member, code=code, request=request)):
+            if run_service(form, lambda: service(member=member, code=code, request=request)):
                 if mode == "setup":
                     messages.success(request, _("Two-factor authentication is on."))
                 return redirect(_next_url(request))
@@ -363,7 +353,7 @@ def two_factor(request):
 def help_page(request):
     member = accounts.member_for(request.user)
     form = ContactForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _run(form, lambda: (
+    if request.method == "POST" and form.is_valid() and run_service(form, lambda: (
             accounts.board_contact(actor=request.user, request=request, **form.cleaned_data))):
         messages.success(request, _("Your message is sent to the exam board. We answer by "
                                     "email, usually within two working days."))

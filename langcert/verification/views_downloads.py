@@ -5,7 +5,7 @@ is looked up within the user's own organisation (404 otherwise)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from langcert.core.permissions import role_required
 from langcert.core.roles import Role
 from langcert.verification import downloads as service
 from langcert.verification import notifications as notification_service
+from langcert.verification import selectors
 from langcert.verification.forms_downloads import (
     SCOPE_ALL,
     DownloadRequestForm,
@@ -29,7 +30,7 @@ HISTORY_PAGE_SIZE = 20
 
 
 def _organisation(request):
-    return service.membership_of(request.user).organisation
+    return selectors.membership_of(request.user).organisation
 
 
 @organisation_user
@@ -120,7 +121,7 @@ def download_file(request, public_id):
         download.refresh_from_db()
         gone = download.status == DataDownload.Status.EXPIRED
         return _status_page(request, download, status=410 if gone else 409)
-    response = HttpResponse(served.content, content_type=served.content_type)
+    response = StreamingHttpResponse(served.chunks, content_type=served.content_type)
     response["Content-Disposition"] = f'attachment; filename="{served.filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -171,7 +172,7 @@ def templates(request):
 @require_http_methods(["GET", "POST"])
 def notifications(request):
     """Each user's own email notifications: on/off, and how often."""
-    member = service.membership_of(request.user)
+    member = selectors.membership_of(request.user)
     form = NotificationForm.for_member(member, request.POST or None)
     if request.method == "POST" and form.is_valid():
         notification_service.notification_settings_update(

@@ -126,7 +126,7 @@ def download(client, capture, results, **kwargs) -> tuple[DataDownload, bytes]:
     assert made.status == DataDownload.Status.READY
     fetched = client.get(reverse("verification:download_file", args=[made.public_id]))
     assert fetched.status_code == 200
-    return made, fetched.content
+    return made, fetched.getvalue()
 
 
 def xlsx_rows(content: bytes) -> list[list]:
@@ -290,7 +290,7 @@ def test_a_result_not_shared_with_the_organisation_is_left_out(
     page = org_client.get(response["Location"]).content.decode()
     assert "2 chosen results are not shared with your organisation and were left out." in page
     content = org_client.get(reverse("verification:download_file",
-                                     args=[made.public_id])).content
+                                     args=[made.public_id])).getvalue()
     rows = csv_rows(content)
     assert len(rows) == 2 and "Stranger" not in content.decode("utf-8-sig")
 
@@ -414,7 +414,7 @@ def test_history_lists_downloads_and_serves_them_again(org_client, member, share
     assert f'id="download-{made.public_id}"' in page
     assert "Olga Admissions" in page and "Default template" in page and "Ready" in page
     again = org_client.get(reverse("verification:download_file", args=[made.public_id]))
-    assert again.status_code == 200 and again.content == first
+    assert again.status_code == 200 and again.getvalue() == first
     assert "private" in again["Cache-Control"]
     assert again["Content-Disposition"].startswith('attachment; filename="langcert-results-')
     assert AuditEvent.objects.filter(action="verification.download_file",
@@ -466,6 +466,19 @@ def test_the_sweep_expires_files_of_withdrawn_results(org_client, shared,
     with django_capture_on_commit_callbacks(execute=True):
         assert expire_stale_downloads.delay().get() == 1
     name = made.file
+    made.refresh_from_db()
+    assert made.status == DataDownload.Status.EXPIRED and not default_storage.exists(name)
+
+
+def test_withdrawing_a_result_deletes_the_files_holding_it_at_once(
+        org_client, shared, board_user, django_capture_on_commit_callbacks):
+    from langcert.results.services import result_withdraw
+
+    made, _content = download(org_client, django_capture_on_commit_callbacks, [shared])
+    name = made.file
+    with django_capture_on_commit_callbacks(execute=True):
+        result_withdraw(actor=board_user, result=shared,
+                        reason=Result.WithdrawalReason.values[0], note="Malpractice found")
     made.refresh_from_db()
     assert made.status == DataDownload.Status.EXPIRED and not default_storage.exists(name)
 
@@ -565,7 +578,7 @@ def test_a_template_deleted_later_does_not_change_past_downloads(
     template.delete()
     assert made.columns == [{"field": "overall_score", "header": "Score"}]
     again = org_client.get(reverse("verification:download_file", args=[made.public_id]))
-    assert again.content == first and csv_rows(first) == [["Score"], ["196"]]
+    assert again.getvalue() == first and csv_rows(first) == [["Score"], ["196"]]
 
 
 def test_a_share_revoked_before_preparation_leaves_the_result_out(
@@ -581,7 +594,7 @@ def test_a_share_revoked_before_preparation_leaves_the_result_out(
     assert (made.total, list(made.results.all())) == (1, [shared])
     assert list(AccessEvent.objects.values_list("result_id", flat=True)) == [shared.pk]
     rows = csv_rows(org_client.get(reverse("verification:download_file",
-                                           args=[made.public_id])).content)
+                                           args=[made.public_id])).getvalue())
     assert len(rows) == 2 and "Grace" not in rows[1]
 
 
