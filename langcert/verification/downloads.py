@@ -12,6 +12,7 @@ import logging
 import tempfile
 import zipfile
 import zoneinfo
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
 
+import numpy
 import xlsxwriter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -370,7 +372,7 @@ def download_prepare(*, download_id: int) -> str:
     results = _included(download)
     total = results.count()
     DataDownload.objects.filter(pk=download.pk).update(total=total)
-    written: list[int] = []  # exactly the results that went into the file
+    written = array("q")  # exactly the results that went into the file; 8 bytes each
     # About a hundred progress writes at most, however big the file.
     progress_every = max(PROGRESS_EVERY, total // 100)
 
@@ -399,7 +401,7 @@ def download_prepare(*, download_id: int) -> str:
     return DataDownload.Status.READY
 
 
-def _finish(download: DataDownload, name: str, result_ids: list[int]) -> None:
+def _finish(download: DataDownload, name: str, result_ids: array) -> None:
     searcher = Searcher(organisation=download.organisation, user=download.requested_by,
                         ip=None, channel="download")
     with transaction.atomic():
@@ -410,9 +412,10 @@ def _finish(download: DataDownload, name: str, result_ids: list[int]) -> None:
         _record_downloaded(searcher, result_ids)
         # The download lists exactly the results in its file: the history's removal check
         # relies on it. (Those left out since the request are dropped.)
-        through, kept = DataDownload.results.through, set(result_ids)
-        listed = through.objects.filter(datadownload_id=locked.pk)
-        dropped = [pk for pk in listed.values_list("result_id", flat=True) if pk not in kept]
+        listed = DataDownload.results.through.objects.filter(datadownload_id=locked.pk)
+        dropped = numpy.setdiff1d(  # in compact arrays: memory stays flat with the size
+            numpy.fromiter(listed.values_list("result_id", flat=True).iterator(), numpy.int64),
+            numpy.frombuffer(result_ids, numpy.int64)).tolist()
         for chunk in _chunks(dropped):
             listed.filter(result_id__in=chunk).delete()
         locked.file, locked.status = name, DataDownload.Status.READY
