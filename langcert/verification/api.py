@@ -42,7 +42,7 @@ from langcert.results.documents import (
 from langcert.verification import api_clients, lookup
 from langcert.verification.lookup import LookupRefused, Searcher
 from langcert.verification.models import AccessEvent, ApiCredential, Organisation, Webhook
-from langcert.verification.result_data import FIELDS, result_fields
+from langcert.verification.result_data import FIELDS, RESULT_COLUMNS, result_fields
 
 logger = logging.getLogger(__name__)
 
@@ -391,7 +391,8 @@ def list_results(request: HttpRequest, shared_from: date | None = None,
 def _verify(pair: VerificationIn, searcher: Searcher) -> dict[str, Any]:
     """{"match": ...} for one pair; LookupRefused goes up."""
     result = lookup.verify(statement_number=pair.statement_number,
-                           date_of_birth=pair.date_of_birth, searcher=searcher)
+                           date_of_birth=pair.date_of_birth, searcher=searcher,
+                           columns=RESULT_COLUMNS)
     if result is None:
         return {"match": False}
     return {"match": True, "result": present(result_fields(result, shared=False))}

@@ -7,10 +7,12 @@ a miss counts against the user, the organisation and the address, is audited, an
 nothing about whether the number exists.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from langcert.core import identifiers, ratelimit
@@ -69,19 +71,20 @@ def well_formed_number(typed: str) -> str:
     return number
 
 
-def verify(*, statement_number: str, date_of_birth: date, searcher: Searcher) -> Result | None:
-    """The released result with this number and date of birth, or None (a miss)."""
+def verify(*, statement_number: str, date_of_birth: date, searcher: Searcher,
+           columns: Sequence[str] = ()) -> Result | None:
+    """The released result with this number and date of birth, or None (a miss).
+
+    `columns` (field paths, e.g. result_data.RESULT_COLUMNS) loads only those of the result
+    and its entry, candidate, session, exam and centre; by default everything is loaded."""
     number = well_formed_number(statement_number)
     keys = _limit_keys(searcher)
-    if any(ratelimit.is_limited(scope, ident, n) for scope, ident, n in keys):
+    if ratelimit.any_limited(keys):
         raise LookupRefused("rate_limited", retry_after=MISS_WINDOW_SECONDS)
-    result = (released_results()
-              .filter(statement_number=number, entry__candidate__date_of_birth=date_of_birth)
-              .select_related("entry__candidate", "entry__session__exam",
-                              "entry__session__centre").first())
+    result = _find(number, date_of_birth, columns)
     if result is None:
-        for scope, ident, _n in keys:
-            ratelimit.count_attempt(scope, ident, MISS_WINDOW_SECONDS)
+        ratelimit.count_attempts([(scope, ident) for scope, ident, _n in keys],
+                                 MISS_WINDOW_SECONDS)
         record_event(actor=searcher.user, action="verification.lookup_miss",
                      target=searcher.organisation, data={"channel": searcher.channel})
         return None
@@ -90,10 +93,25 @@ def verify(*, statement_number: str, date_of_birth: date, searcher: Searcher) ->
     return result
 
 
+def _find(number: str, date_of_birth: date, columns: Sequence[str]) -> Result | None:
+    results = (released_results()
+               .filter(statement_number=number, entry__candidate__date_of_birth=date_of_birth)
+               .select_related("entry__candidate", "entry__session__exam",
+                               "entry__session__centre"))
+    if columns:
+        results = results.only(*columns)
+    try:
+        return results.get()  # the number is unique: no ordering to build or sort by
+    except Result.DoesNotExist:
+        return None
+
+
 def record_access(*, result: Result, searcher: Searcher, kind: str, action: str) -> None:
     """An organisation saw or downloaded a result: audited, and in the candidate's log."""
-    AccessEvent.objects.create(result=result, organisation=searcher.organisation,
-                               user=searcher.user if searcher.user is not None else None,
-                               kind=kind)
-    record_event(actor=searcher.user, action=action, target=result,
-                 data={"organisation": searcher.organisation.pk, "channel": searcher.channel})
+    with transaction.atomic(savepoint=False):  # both rows or neither, in one commit
+        AccessEvent.objects.create(result=result, organisation=searcher.organisation,
+                                   user=searcher.user if searcher.user is not None else None,
+                                   kind=kind)
+        record_event(actor=searcher.user, action=action, target=result,
+                     data={"organisation": searcher.organisation.pk,
+                           "channel": searcher.channel})
