@@ -30,7 +30,8 @@ What one run does:
      (half the misses are real numbers with a wrong date of birth, half unknown numbers);
    - ``verify, hits`` and ``verify, misses``: each kind alone;
 6. checks in the database that every match answered was written to the access log and
-   every miss to the audit log;
+   every miss to the audit log, then times five bulk calls of 2,000 pairs
+   (``POST /api/v1/verifications/bulk``, half hits), one at a time;
 7. prints requests/s and latency (wrk's, per request, on the client) of each load and the
    ratio of the verification's throughput to the ping's (target: at least 60 %), the CPU
    gunicorn spent per request and the CPU other processes took meanwhile;
@@ -67,6 +68,7 @@ HOST = "127.0.0.1"
 TARGET_RATIO = 0.60
 REFERENCE = "ping"
 MAIN = "verify, half hits"
+BULK_PAIRS = 2000
 # name, method, path, bodies ("" for none)
 LOADS = [
     ("ping", "GET", "/api/v1/ping", ""),
@@ -266,8 +268,29 @@ def summarise(totals: dict) -> dict:
     return out
 
 
+def time_bulk(port: int, token: str, data: dict, calls: int = 5) -> dict:
+    """`calls` bulk calls of BULK_PAIRS pairs (hits and misses alternating), one at a time:
+    seconds per call (median) and per pair."""
+    half = BULK_PAIRS // 2
+    items = [item for pair in zip(data["hits"][:half], data["misses"][:half], strict=True)
+             for item in pair]
+    body = json.dumps({"items": items}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    seconds = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        status, answer = http_call(port, "POST", "/api/v1/verifications/bulk", body, headers)
+        seconds.append(time.perf_counter() - start)
+        matched = sum(item["match"] for item in json.loads(answer)["items"]) if status == 200 else 0
+        if status != 200 or matched != half:
+            raise RuntimeError(f"bulk call answered {status} with {matched} matches")
+    median = sorted(seconds)[len(seconds) // 2]
+    print(f"  bulk: {calls} calls of {len(items)} pairs, median {median:.2f} s", flush=True)
+    return {"calls": calls, "pairs": len(items), "median": median, "max": max(seconds)}
+
+
 # --- Report ----------------------------------------------------------------------------------
-def report(summary: dict, check: str, args, command: str, cache: str) -> str:
+def report(summary: dict, check: str, bulk: dict, args, command: str, cache: str) -> str:
     reference = summary[REFERENCE]["rate"]
     lines = [
         f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {machine()}; gunicorn "
@@ -290,7 +313,11 @@ def report(summary: dict, check: str, args, command: str, cache: str) -> str:
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
     lines += ["", f"Verification (half hits) at **{ratio * 100:.0f} %** of the ping's "
                   f"throughput: target >= {TARGET_RATIO * 100:.0f} % {verdict}.", "",
-              f"Written to the database during the run: {check}", ""]
+              f"Written to the database during the run: {check}", "",
+              f"Bulk verification (`POST /api/v1/verifications/bulk`, after the loads): "
+              f"{bulk['calls']} calls of {bulk['pairs']:,} pairs, half hits, one at a time: "
+              f"median {bulk['median']:.2f} s a call ({bulk['median'] / bulk['pairs'] * 1000:.2f}"
+              f" ms a pair), slowest {bulk['max']:.2f} s.", ""]
     return "\n".join(lines)
 
 
@@ -373,7 +400,8 @@ def main(argv: list[str] | None = None) -> int:
             check, ok = check_counts(before, djside(env, "counts"), summary)
             ok = ok and all(s["non_200"] == 0 and s["socket_errors"] == 0
                             for s in summary.values())
-            text = report(summary, check, args, command, cache)
+            bulk = time_bulk(port, token, data)
+            text = report(summary, check, bulk, args, command, cache)
             print("\n" + text)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)

@@ -22,7 +22,6 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -50,7 +49,6 @@ SCOPE = "results"
 REQUESTS_PER_MINUTE = 600
 PAGE_DEFAULT, PAGE_MAX = 500, 2000
 BULK_MAX = 2000
-BULK_CHUNK = 200  # lookups written per transaction in a bulk call
 
 DESCRIPTION = """
 Verify LangCert results and receive the results candidates share with your organisation.
@@ -393,9 +391,7 @@ def _verify(pair: VerificationIn, searcher: Searcher) -> dict[str, Any]:
     result = lookup.verify(statement_number=pair.statement_number,
                            date_of_birth=pair.date_of_birth, searcher=searcher,
                            columns=RESULT_COLUMNS)
-    if result is None:
-        return {"match": False}
-    return {"match": True, "result": present(result_fields(result, shared=False))}
+    return _verified(result)
 
 
 @api.post("/verifications", response={200: VerificationOut, 422: ErrorOut, **AUTH_ERRORS},
@@ -420,22 +416,23 @@ def verify_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
     same limits. Once the limit is reached the remaining items get `rate_limited`; if it
     is reached before any pair could be looked up, the call answers 429."""
     searcher = searcher_of(request, "bulk_api")
-    items: list[dict[str, Any]] = []
-    limited: LookupRefused | None = None
-    for start in range(0, len(payload.items), BULK_CHUNK):
-        with transaction.atomic():  # one commit per chunk, not two per lookup
-            for index, pair in enumerate(payload.items[start:start + BULK_CHUNK], start):
-                try:
-                    if limited is not None:
-                        raise limited  # nothing more is looked up once the limit is reached
-                    items.append({"index": index, **_verify(pair, searcher)})
-                except LookupRefused as refused:
-                    limited = refused if refused.code == "rate_limited" else limited
-                    items.append({"index": index, "match": False,
-                                  "error": {"code": refused.code, "message": refused.message}})
-    if limited is not None and all("error" in item for item in items):
-        raise ApiError(429, "rate_limited", limited.message, retry_after=limited.retry_after)
+    outcomes = lookup.verify_many(
+        [(pair.statement_number, pair.date_of_birth) for pair in payload.items],
+        searcher=searcher, columns=RESULT_COLUMNS)
+    items = [{"index": index, **_verified(outcome)} for index, outcome in enumerate(outcomes)]
+    refusals = [outcome for outcome in outcomes if isinstance(outcome, LookupRefused)]
+    if len(refusals) == len(outcomes) and refusals[-1].code == "rate_limited":
+        raise ApiError(429, "rate_limited", refusals[-1].message,
+                       retry_after=refusals[-1].retry_after)
     return {"items": items}
+
+
+def _verified(outcome: lookup.LookupOutcome) -> dict[str, Any]:
+    if isinstance(outcome, LookupRefused):
+        return {"match": False, "error": {"code": outcome.code, "message": outcome.message}}
+    if outcome is None:
+        return {"match": False}
+    return {"match": True, "result": present(result_fields(outcome, shared=False))}
 
 
 PDF_RESPONSE = {"responses": {"200": {

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from langcert.core import identifiers, ratelimit
-from langcert.core.audit import record_event
+from langcert.core.audit import record_event, record_events_on
 from langcert.results.models import Result
 from langcert.results.selectors import released_results
 from langcert.verification.models import AccessEvent, Organisation
@@ -91,6 +91,80 @@ def verify(*, statement_number: str, date_of_birth: date, searcher: Searcher,
     record_access(result=result, searcher=searcher, kind=AccessEvent.Kind.VIEW,
                   action="verification.lookup")
     return result
+
+
+LookupOutcome = Result | LookupRefused | None  # a match, a refusal, a miss
+NUMBERS_PER_QUERY = 500
+
+
+def verify_many(pairs: Sequence[tuple[str, date]], *, searcher: Searcher,
+                columns: Sequence[str] = ()) -> list[LookupOutcome]:
+    """`verify` for each (number, date of birth) pair, in order, with the outcome each would
+    have had in turn: typos refused, then a lookup while the misses so far stay under every
+    limit; once a limit is reached, every later pair is refused. Done in a few statements
+    (one read of the limits, a query per 500 numbers, the log rows in batches, one count of
+    the misses) rather than a handful per pair."""
+    keys = _limit_keys(searcher)
+    room = ratelimit.room_left(keys)  # misses this call may have before it is refused
+    numbers = [_number_or_refusal(typed) for typed, _birth in pairs]
+    found = _find_many({n for n in numbers if isinstance(n, str)}, columns)
+    outcomes: list[LookupOutcome] = []
+    hits, misses, limited = [], 0, None
+    for number, (_typed, birth) in zip(numbers, pairs, strict=True):
+        if limited is None and not isinstance(number, LookupRefused) and misses >= room:
+            limited = LookupRefused("rate_limited", retry_after=MISS_WINDOW_SECONDS)
+        if limited is not None or isinstance(number, LookupRefused):
+            outcomes.append(limited or number)
+            continue
+        result = found.get(number)
+        if result is not None and result.entry.candidate.date_of_birth == birth:
+            hits.append(result)
+            outcomes.append(result)
+        else:
+            misses += 1
+            outcomes.append(None)
+    _record_many(hits=hits, misses=misses, keys=keys, searcher=searcher)
+    return outcomes
+
+
+def _number_or_refusal(typed: str) -> str | LookupRefused:
+    try:
+        return well_formed_number(typed)
+    except LookupRefused as typo:
+        return typo
+
+
+def _find_many(numbers: set[str], columns: Sequence[str]) -> dict[str, Result]:
+    """The released results with these numbers, by number (dates of birth not checked)."""
+    results = (released_results()
+               .select_related("entry__candidate", "entry__session__exam",
+                               "entry__session__centre"))
+    if columns:
+        results = results.only(*columns)
+    ordered, found = sorted(numbers), {}
+    for start in range(0, len(ordered), NUMBERS_PER_QUERY):
+        chunk = ordered[start:start + NUMBERS_PER_QUERY]
+        found.update((r.statement_number, r) for r in results.filter(statement_number__in=chunk))
+    return found
+
+
+def _record_many(*, hits: list[Result], misses: int, keys: list[tuple[str, str, int]],
+                 searcher: Searcher) -> None:
+    """What `verify` writes for each hit and miss, written in batches."""
+    if misses:
+        ratelimit.count_attempts([(scope, ident) for scope, ident, _n in keys],
+                                 MISS_WINDOW_SECONDS, by=misses)
+    with transaction.atomic(savepoint=False):
+        AccessEvent.objects.bulk_create(
+            [AccessEvent(result=result, organisation=searcher.organisation,
+                         user=searcher.user, kind=AccessEvent.Kind.VIEW) for result in hits])
+        record_events_on(actor=searcher.user, action="verification.lookup", model=Result,
+                         target_ids=[result.pk for result in hits],
+                         data={"organisation": searcher.organisation.pk,
+                               "channel": searcher.channel})
+        record_events_on(actor=searcher.user, action="verification.lookup_miss",
+                         model=Organisation, target_ids=[searcher.organisation.pk] * misses,
+                         data={"channel": searcher.channel})
 
 
 def _find(number: str, date_of_birth: date, columns: Sequence[str]) -> Result | None:

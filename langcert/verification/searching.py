@@ -173,22 +173,18 @@ def read_pairs(content: bytes) -> list[Pair]:
 
 # --- Checking and reporting ----------------------------------------------------------------
 def check_pairs(*, pairs: list[Pair], searcher: Searcher) -> list[Checked]:
-    """Each pair through `lookup.verify`: a typo costs no lookup; once the guessing limit
-    is reached, the rest are not checked (and count nothing)."""
-    checked, limited = [], False
-    for pair in pairs:
-        if limited:
-            checked.append(Checked(pair, Outcome.NOT_CHECKED))
-            continue
-        try:
-            result = lookup.verify(statement_number=pair.number,
-                                   date_of_birth=pair.date_of_birth, searcher=searcher)
-        except LookupRefused as refusal:
-            limited = refusal.code == "rate_limited"
-            checked.append(Checked(pair, Outcome.NOT_CHECKED if limited else Outcome.TYPO))
-            continue
-        checked.append(Checked(pair, Outcome.MATCH if result else Outcome.NO_MATCH, result))
-    return checked
+    """Each pair as `lookup.verify` checks one: a typo costs no lookup; once the guessing
+    limit is reached, the rest are not checked (and count nothing)."""
+    outcomes = lookup.verify_many([(pair.number, pair.date_of_birth) for pair in pairs],
+                                  searcher=searcher)
+    return [Checked(pair, _outcome(looked), looked if isinstance(looked, Result) else None)
+            for pair, looked in zip(pairs, outcomes, strict=True)]
+
+
+def _outcome(looked: lookup.LookupOutcome) -> str:
+    if isinstance(looked, LookupRefused):
+        return Outcome.TYPO if looked.code == "typo" else Outcome.NOT_CHECKED
+    return Outcome.NO_MATCH if looked is None else Outcome.MATCH
 
 
 def _headers() -> list[str]:
