@@ -253,6 +253,8 @@ def application_reject(*, actor: User, organisation: Organisation, reason: str,
 
 def api_access_approve(*, actor: User, organisation: Organisation,
                        request: HttpRequest | None = None) -> Organisation:
+    """The board grants the API access the primary user asked for; the primary user is told
+    by email where to create a credential."""
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
         if organisation.api_access != "requested":
@@ -260,6 +262,15 @@ def api_access_approve(*, actor: User, organisation: Organisation,
                                   code="not_requested")
         organisation.api_access = "approved"
         organisation.save(update_fields=["api_access"])
+        primary = primary_member(organisation)
+        if primary is not None:  # the one who asked, and who alone creates credentials
+            queue_email(key=f"verification-api-approved:{organisation.pk}",
+                        to=primary.user.email, template="verification_api_access_approved",
+                        language=primary.user.language,
+                        context={"first_name": primary.user.first_name,
+                                 "organisation": organisation.name,
+                                 "api_page_url": settings.SITE_URL + reverse("verification:api"),
+                                 "docs_url": settings.SITE_URL + "/api/v1/docs"})
         record_event(actor=actor, action="verification.api_access_approve",
                      target=organisation, request=request)
     return organisation

@@ -286,14 +286,20 @@ def test_the_queue_is_for_the_board_and_lists_pending_applications_first(
     assert page.index("University of Testing") > decided_table
 
 
-def test_the_board_approves_api_access_requests(organisation, board_user):
+def test_the_board_approves_api_access_requests(organisation, board_user, mailoutbox,
+                                                django_capture_on_commit_callbacks):
     organisation.api_access = "requested"
     organisation.save()
     board = board_client(board_user)
     page = board.get(reverse("verification:board_queue")).content.decode()
     assert 'id="api-requests"' in page and str(organisation.public_id) in page
-    response = board.post(reverse("verification:board_queue"),
-                          {"organisation": str(organisation.public_id)}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = board.post(reverse("verification:board_queue"),
+                              {"organisation": str(organisation.public_id)}, follow=True)
+    [message] = mailoutbox  # the primary user is told, in their language, where to go next
+    assert message.to == [organisation.members.get(is_primary=True).user.email]
+    assert message.subject == "API access approved for University of Testing"
+    assert reverse("verification:api") in message.body and "/api/v1/docs" in message.body
     assert "API access is approved" in response.content.decode()
     organisation.refresh_from_db()
     assert organisation.api_access == "approved"
@@ -302,6 +308,7 @@ def test_the_board_approves_api_access_requests(organisation, board_user):
     again = board.post(reverse("verification:board_queue"),
                        {"organisation": str(organisation.public_id)}, follow=True)
     assert "no API access request waiting" in again.content.decode()
+    assert len(mailoutbox) == 1
 
 
 # --- Joining an existing account -------------------------------------------------------------
