@@ -72,6 +72,8 @@ class OrganisationMember(models.Model):
     # TOTP: the secret is encrypted with core.crypto; confirmed once a code was typed.
     totp_secret = models.TextField(blank=True)
     totp_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last 30-second step whose code was accepted: a code is never accepted twice.
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
     notify = models.BooleanField(_("email notifications"), default=True)
     notify_frequency = models.CharField(
         _("how often"), max_length=8, default="each",

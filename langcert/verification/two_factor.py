@@ -4,7 +4,7 @@ A user sets it up by scanning a QR code (or typing the secret) into an authentic
 and typing one code; the secret is kept encrypted with core.crypto. From then on, and for
 every user of an organisation that requires it, each signed-in session must pass one code
 before any other page (`TwoFactorMiddleware`). Codes are accepted one 30-second step either
-side of now, never twice (the last accepted step is kept in the shared cache), and wrong
+side of now, never twice (the last accepted step is kept with the membership), and wrong
 codes are limited to 5 per 15 minutes per user.
 """
 
@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 import pyotp
 import segno
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -35,7 +35,6 @@ VALID_WINDOW = 1  # steps either side of now: the phone's clock may be 30 s off
 FAILURES_ALLOWED = 5
 FAILURE_WINDOW_SECONDS = 15 * 60
 LIMIT_SCOPE = "verification-totp"
-STEP_MEMORY_SECONDS = 5 * 60  # longer than the window in which a code is valid
 
 
 # --- State ---------------------------------------------------------------------------------
@@ -100,15 +99,12 @@ def _matching_step(secret: str, code: str) -> int | None:
         return None
 
 
-def _claim_step(user_id: int, step: int) -> bool:
-    """Accept a step once: not a step already used, nor one older than the last used."""
-    last = cache.get(f"totp-last:{user_id}")
-    if last is not None and step <= last:
-        return False
-    if not cache.add(f"totp-step:{user_id}:{step}", 1, timeout=STEP_MEMORY_SECONDS):
-        return False  # the same code sent twice at the same moment
-    cache.set(f"totp-last:{user_id}", max(step, last or step), timeout=STEP_MEMORY_SECONDS)
-    return True
+def _claim_step(member: OrganisationMember, step: int) -> bool:
+    """Accept a step once: not a step already used, nor one older than the last used. One
+    conditional UPDATE, so two requests with the same code cannot both pass."""
+    fresh = Q(totp_last_step__isnull=True) | Q(totp_last_step__lt=step)
+    return OrganisationMember.objects.filter(fresh, pk=member.pk).update(
+        totp_last_step=step) == 1
 
 
 def _check_code(*, member: OrganisationMember, code: str, request: HttpRequest | None) -> None:
@@ -119,7 +115,7 @@ def _check_code(*, member: OrganisationMember, code: str, request: HttpRequest |
                               code="rate_limited")
     code = "".join(code.split())
     step = _matching_step(_secret(member), code) if len(code) == 6 and code.isdigit() else None
-    if step is not None and _claim_step(member.user_id, step):
+    if step is not None and _claim_step(member, step):
         return
     ratelimit.count_attempt(LIMIT_SCOPE, ident, FAILURE_WINDOW_SECONDS)
     record_event(actor=member.user, action="verification.two_factor_failed", target=member,
