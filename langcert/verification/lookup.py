@@ -1,7 +1,8 @@
 """Looking a result up by Statement of Results number + date of birth.
 
-Every lookup goes through `verify`, whether typed in a page, sent to the API one by one or
-in a bulk call, so the same limits apply everywhere (DESIGN.md, "Limits on guessing"):
+Every lookup goes through `verify` (typed in a page, sent to the API) or `verify_many` (a
+bulk call, a file checked in the browser), which gives each pair the outcome `verify`
+would have, so the same limits apply everywhere (DESIGN.md, "Limits on guessing"):
 a number whose check symbol is wrong is refused before any lookup and counts nothing;
 a miss counts against the user, the organisation and the address, is audited, and says
 nothing about whether the number exists.
@@ -136,12 +137,7 @@ def _number_or_refusal(typed: str) -> str | LookupRefused:
 
 def _find_many(numbers: set[str], columns: Sequence[str]) -> dict[str, Result]:
     """The released results with these numbers, by number (dates of birth not checked)."""
-    results = (released_results()
-               .select_related("entry__candidate", "entry__session__exam",
-                               "entry__session__centre"))
-    if columns:
-        results = results.only(*columns)
-    ordered, found = sorted(numbers), {}
+    results, ordered, found = _lookup_results(columns), sorted(numbers), {}
     for start in range(0, len(ordered), NUMBERS_PER_QUERY):
         chunk = ordered[start:start + NUMBERS_PER_QUERY]
         found.update((r.statement_number, r) for r in results.filter(statement_number__in=chunk))
@@ -167,13 +163,16 @@ def _record_many(*, hits: list[Result], misses: int, keys: list[tuple[str, str, 
                          data={"channel": searcher.channel})
 
 
+def _lookup_results(columns: Sequence[str]):
+    """Released results with what a lookup shows of them: all of it, or only `columns`."""
+    results = released_results().select_related(
+        "entry__candidate", "entry__session__exam", "entry__session__centre")
+    return results.only(*columns) if columns else results
+
+
 def _find(number: str, date_of_birth: date, columns: Sequence[str]) -> Result | None:
-    results = (released_results()
-               .filter(statement_number=number, entry__candidate__date_of_birth=date_of_birth)
-               .select_related("entry__candidate", "entry__session__exam",
-                               "entry__session__centre"))
-    if columns:
-        results = results.only(*columns)
+    results = _lookup_results(columns).filter(statement_number=number,
+                                              entry__candidate__date_of_birth=date_of_birth)
     try:
         return results.get()  # the number is unique: no ordering to build or sort by
     except Result.DoesNotExist:
