@@ -95,6 +95,11 @@ class SkillPool:
         return np.ascontiguousarray(np.transpose(lp, (1, 2, 0)))
 
     @cached_property
+    def prob_table(self) -> FloatArray:
+        """``P_i(k | GRID_g)`` as ``(I, K, G)`` (the lookahead selection reads it)."""
+        return np.exp(self.log_prob_table)
+
+    @cached_property
     def info_grid(self) -> FloatArray:
         """Item information on the grid, ``(G, I)``."""
         return item_information(GRID, self.a, self.b, self.c, self.steps)
@@ -222,8 +227,8 @@ class SkillPool:
         new = SkillPool(self.a, self.b, self.c, self.steps, self.item_type, self.enemies,
                         self.is_pretest, self.item_ids, k, e, self.shortlist)
         # The derived tables do not depend on exposure: reuse any already built.
-        for name in ("log_prob_table", "info_grid", "info_dev", "_ranked", "enemy_members",
-                     "n_cat", "has_guessing"):
+        for name in ("log_prob_table", "prob_table", "info_grid", "info_dev", "_ranked",
+                     "enemy_members", "n_cat", "has_guessing"):
             if name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
         return new

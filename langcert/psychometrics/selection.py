@@ -90,7 +90,7 @@ def _lottery(
     cand: IntArray,
     avail: BoolArray,
     sh: FloatArray,
-    k: int,
+    k: int | IntArray,
     rng: np.random.Generator,
 ) -> tuple[IntArray, IntArray]:
     """Randomesque + Sympson-Hetter over sorted candidate rows.
@@ -101,6 +101,7 @@ def _lottery(
     rest of the candidate's test, which makes ``P(A_i) = K_i P(S_i)`` hold exactly).
     """
     n, width = cand.shape
+    k_row = np.broadcast_to(np.asarray(k, dtype=np.int64), (n,))
     start = avail
     avail = avail.copy()
     chosen = np.full(n, -1, dtype=np.int64)
@@ -110,7 +111,7 @@ def _lottery(
     while open_rows.size:
         av = avail[open_rows]
         csum = np.cumsum(av, axis=1)
-        n_av = np.minimum(csum[:, -1], k)
+        n_av = np.minimum(csum[:, -1], k_row[open_rows])
         has = n_av > 0
         # Exhausted rows: every candidate failed its lottery, give the best one.
         dead = open_rows[~has]
@@ -149,6 +150,11 @@ def select_items(
     type_allowed: BoolArray | None = None,
     stratum_theta: ArrayLike | None = None,
     exposure: bool = True,
+    weights: FloatArray | None = None,
+    cuts: ArrayLike | None = None,
+    lookahead: int = 0,
+    loss: str = "gini",
+    tolerance: float = 0.0,
 ) -> Selection:
     """Choose the next operational item for each of ``N`` candidates.
 
@@ -162,6 +168,14 @@ def select_items(
         stratum_theta: ``(N,)`` ability used to pick the Sympson-Hetter stratum
             (defaults to ``target``; pass the current estimate).
         exposure: apply the Sympson-Hetter lottery.
+        weights: ``(N, G)`` current posterior weights on the grid (rows sum to 1);
+            with ``cuts`` and ``lookahead > 0`` the candidates are ranked by
+            expected loss after one more answer instead (see
+            :func:`select_lookahead`).
+        cuts: ascending cut scores of the bands.
+        lookahead: how many short-listed candidates the lookahead evaluates (0 = off).
+        loss: lookahead criterion (see :func:`.lookahead.expected_loss`).
+        tolerance: see :func:`select_lookahead`.
 
     Returns:
         :class:`Selection`: ``items`` ``(N,)`` pool indices (-1 where nothing is
@@ -175,6 +189,13 @@ def select_items(
     if type_allowed is None:
         type_allowed = np.ones((n, n_types), dtype=bool)
     type_allowed = np.atleast_2d(type_allowed)
+    if lookahead > 0 and weights is not None and cuts is not None and np.size(cuts) > 0:
+        st_theta = tgt if stratum_theta is None else np.atleast_1d(
+            np.asarray(stratum_theta, float))
+        return select_lookahead(pool, np.atleast_2d(weights), cuts, blocked, rng, k=k,
+                                type_allowed=type_allowed, stratum_theta=st_theta,
+                                exposure=exposure, n_candidates=lookahead, loss=loss,
+                                tolerance=tolerance)
     if n == 1:
         st_t = tgt[0] if stratum_theta is None else float(np.ravel(stratum_theta)[0])
         item, lost = select_one(pool, float(tgt[0]), blocked[0], rng, k=k,
@@ -222,6 +243,99 @@ def select_items(
     for row in np.flatnonzero(unsure):
         chosen[row], lost = _select_full(pool, tgt[row], blocked[row], type_allowed[row],
                                          int(stratum[row]), rng, k, exposure)
+        rej_rows_l.append(np.full(lost.size, row, dtype=np.int64))
+        rej_items_l.append(lost)
+    return Selection(chosen, np.concatenate(rej_rows_l), np.concatenate(rej_items_l))
+
+
+def select_lookahead(
+    pool: SkillPool,
+    weights: FloatArray,
+    cuts: ArrayLike,
+    blocked: BoolArray,
+    rng: np.random.Generator,
+    *,
+    k: int = 1,
+    type_allowed: BoolArray | None = None,
+    stratum_theta: ArrayLike | None = None,
+    exposure: bool = True,
+    n_candidates: int = 64,
+    loss: str = "gini",
+    tolerance: float = 0.0,
+) -> Selection:
+    """Bayesian one-step lookahead selection for classification, for ``N`` candidates.
+
+    Candidates: the eligible short-listed items (:attr:`.bank.SkillPool.ranked`) at the
+    grid nodes of the posterior mean and of the cut nearest to it, the
+    ``n_candidates`` most informative at either point kept.  They are ranked by the
+    expected posterior loss after their answer (:func:`.lookahead.expected_loss`;
+    ties by information), and randomesque + Sympson-Hetter runs on that order as in
+    :func:`select_items`.  With ``tolerance > 0`` the randomesque width of a row is
+    at least the number of candidates whose expected gain (current loss minus
+    expected loss) is within that fraction of the best gain.  Rows without an
+    eligible short-listed item fall back to maximum information on the whole pool.
+    """
+    from .lookahead import expected_loss
+
+    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    n = w.shape[0]
+    blocked = np.atleast_2d(blocked)
+    n_types = max(pool.n_types, 1)
+    type_allowed = (np.ones((n, n_types), dtype=bool) if type_allowed is None
+                    else np.atleast_2d(type_allowed))
+    cuts_ = np.atleast_1d(np.asarray(cuts, dtype=np.float64))
+    mean = w @ GRID
+    st_theta = mean if stratum_theta is None else np.atleast_1d(
+        np.asarray(stratum_theta, dtype=np.float64))
+    nearest = cuts_[np.argmin(np.abs(mean[:, None] - cuts_[None, :]), axis=1)]
+    anchors = np.stack([mean, nearest], axis=1)  # (N, 2)
+    ranked = pool.ranked  # (T, G, L)
+    lst = ranked.shape[2]
+    g = grid_index(anchors)  # (N, 2)
+    cand = np.transpose(ranked[:, g, :], (1, 2, 0, 3))  # (N, 2, T, L)
+    cand = np.where(type_allowed[:, None, :, None], cand, -1).reshape(n, 2 * n_types * lst)
+    # Duplicates (an item short-listed at both points) and ineligible items drop out.
+    cand = np.sort(cand, axis=1)
+    dup = np.zeros(cand.shape, dtype=bool)
+    dup[:, 1:] = cand[:, 1:] == cand[:, :-1]
+    valid = (cand >= 0) & ~dup & ~blocked[np.arange(n)[:, None], np.maximum(cand, 0)]
+    cand = np.where(valid, cand, -1)
+    info = np.maximum(information_at(pool, anchors[:, 0], cand),
+                      information_at(pool, anchors[:, 1], cand))
+    m = min(n_candidates, cand.shape[1])
+    if m < cand.shape[1]:
+        top = np.argpartition(-info, m - 1, axis=1)[:, :m]
+        cand = np.take_along_axis(cand, top, 1)
+        info = np.take_along_axis(info, top, 1)
+    # Information order first, then a stable sort by loss: ties go to information.
+    order = np.argsort(-info, axis=1, kind="stable")
+    cand = np.take_along_axis(cand, order, 1)
+    el = expected_loss(pool, w, cand, cuts_, loss)
+    order = np.argsort(el, axis=1, kind="stable")
+    cand_s = np.take_along_axis(cand, order, 1)
+    avail = cand_s >= 0
+    k_eff: int | IntArray = k
+    if tolerance > 0:
+        # Randomesque over the items whose expected gain (current loss minus expected
+        # loss) is within ``tolerance`` of the best item's gain.
+        from .lookahead import current_loss
+
+        el_s = np.take_along_axis(el, order, 1)
+        now = current_loss(w, cuts_, loss)
+        gain = now[:, None] - el_s
+        close = gain >= (1.0 - tolerance) * gain[:, :1]
+        k_eff = np.maximum(np.maximum(close.sum(axis=1), 1), k)
+    stratum = pool.stratum(st_theta)
+    sh = (pool.sh_k[np.maximum(cand_s, 0), stratum[:, None]] if exposure
+          else np.ones(cand_s.shape))
+    chosen, _, rej_mask = _lottery(cand_s, avail, sh, k_eff, rng)
+    rej_rows, rej_pos = np.nonzero(rej_mask)
+    rej_rows_l = [rej_rows]
+    rej_items_l = [cand_s[rej_rows, rej_pos]]
+    for row in np.flatnonzero(chosen < 0):
+        chosen[row], lost = _select_full(pool, float(mean[row]), blocked[row],
+                                         type_allowed[row], int(stratum[row]), rng, k,
+                                         exposure)
         rej_rows_l.append(np.full(lost.size, row, dtype=np.int64))
         rej_items_l.append(lost)
     return Selection(chosen, np.concatenate(rej_rows_l), np.concatenate(rej_items_l))
@@ -355,6 +469,13 @@ class CatConfig:
             at which an unscored pretest item is seeded.
         exposure: apply the Sympson-Hetter lottery.
         rule: selection target rule, ``"estimate"`` or ``"cut"``.
+        lookahead: when cut scores are given, rank this many short-listed candidates
+            by the expected posterior loss after one more answer (Bayesian one-step
+            lookahead, see :func:`select_lookahead`); 0 = rank by information at the
+            ``rule`` target.
+        loss: the lookahead criterion (:func:`.lookahead.expected_loss`).
+        tolerance: lookahead randomesque among items of near-equal expected gain
+            (see :func:`select_lookahead`); 0 = off.
     """
 
     test_length: int = 10
@@ -363,6 +484,9 @@ class CatConfig:
     pretest_positions: tuple[int, ...] = ()
     exposure: bool = True
     rule: str = "estimate"
+    lookahead: int = 0
+    loss: str = "gini"
+    tolerance: float = 0.0
 
     @property
     def total_length(self) -> int:
@@ -459,8 +583,19 @@ def next_item(
     np.add.at(counts[0], pool.item_type[scored_idx], 1)
     quota = None if config.type_quota is None else np.asarray(config.type_quota)
     allowed = allowed_types(counts, quota, max(pool.n_types, 1))
+    weights = None
+    if config.lookahead and cuts is not None and np.size(cuts):
+        from .lookahead import posterior_weights
+
+        answers = np.asarray(state.responses, dtype=np.int64)
+        ll = log_lik_grid(pool, scored_idx, answers[np.asarray(state.scored, dtype=bool)]
+                          if answers.size else answers)
+        weights = posterior_weights(
+            ll + normal_log_prior(GRID, state.prior_mean, state.prior_sd))[None, :]
     sel = select_items(pool, target, blocked[None, :], rng, k=config.k,
-                       type_allowed=allowed, stratum_theta=theta, exposure=config.exposure)
+                       type_allowed=allowed, stratum_theta=theta, exposure=config.exposure,
+                       weights=weights, cuts=cuts, lookahead=config.lookahead,
+                       loss=config.loss, tolerance=config.tolerance)
     state.rejected.extend(int(v) for v in pool.item_ids[sel.rejected_items])
     choice = int(sel.items[0])
     return None if choice < 0 else int(pool.item_ids[choice])

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from .bank import SkillPool, make_pool
 from .classification import band_index, band_probabilities, decide_band
 from .estimation import GRID, eap_from_grid, normal_log_prior, posterior_on_grid
+from .lookahead import posterior_weights
 from .models import category_probs_elementwise
 from .prior import conditional_prior, equicorrelated, gaussian_message
 from .selection import CatConfig, allowed_types, pick_pretest, select_items, selection_target
@@ -221,8 +222,12 @@ def run_skill(
         else:
             target = selection_target(theta, se, cuts_, config.rule)
             allowed = allowed_types(counts, quota, n_types)
+            w = posterior_weights(ll + log_prior) if config.lookahead and cuts_ is not None \
+                else None
             sel = select_items(pool, target, blocked, rng, k=config.k, type_allowed=allowed,
-                               stratum_theta=theta, exposure=config.exposure)
+                               stratum_theta=theta, exposure=config.exposure, weights=w,
+                               cuts=cuts_, lookahead=config.lookahead, loss=config.loss,
+                               tolerance=config.tolerance)
             j = sel.items
             blocked[sel.rejected_rows, sel.rejected_items] = True
             if selected is not None and visited is not None:
@@ -272,6 +277,10 @@ BASELINE = Design(CatConfig(k=1, exposure=False))
 #: The shipped design: see bench/psychometrics/README.md for how it was chosen.
 RECOMMENDED = Design(CatConfig(k=1, rule="cut"), correlated_prior=True, augment=True,
                      decision="mode")
+#: The shipped design with Bayesian lookahead selection (16 candidates, Gini loss) in
+#: place of the cut rule: measured, not better (bench/psychometrics/README.md).
+LOOKAHEAD = Design(CatConfig(k=1, rule="cut", lookahead=16, loss="gini"),
+                   correlated_prior=True, augment=True, decision="mode")
 
 
 def run_battery(
