@@ -32,6 +32,7 @@ from .selection import CatConfig
 from .simulation import (
     BASELINE,
     DEFAULT_SIM_SEED,
+    LOOKAHEAD,
     RECOMMENDED,
     REFERENCE_CUTS,
     REFERENCE_ITEMS,
@@ -89,6 +90,7 @@ DESIGNS: dict[str, Design] = {
     "recommended": RECOMMENDED,
     "baseline": BASELINE,
     "exposure": Design(CatConfig(k=1)),
+    "lookahead": LOOKAHEAD,
 }
 
 
@@ -171,6 +173,7 @@ def run_simulation(args: argparse.Namespace) -> dict[str, Any]:
             "items_per_skill": int(pools[0].n_items), "test_length": config.test_length,
             "design": args.design, "exposure_control": config.exposure,
             "randomesque_k": config.k, "selection_rule": config.rule,
+            "lookahead_candidates": config.lookahead,
             "correlated_prior": design.correlated_prior, "augmented": design.augment,
             "decision": design.decision, "rho": design.rho,
             "r_conditional": args.r_conditional, "r_total": args.r_total,

@@ -46,3 +46,14 @@ def test_simulate_table_with_content_and_plots(tmp_path, capsys) -> None:
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["conditional_se.png", "exposure_histogram.png", "test_information.png",
                      "theta_recovery.png"]
+
+
+def test_simulate_json_with_the_lookahead_design(capsys) -> None:
+    assert main(["simulate", "--examinees", "200", "--items", "120", "--skills", "2",
+                 "--design", "lookahead", "--cal-rounds", "2", "--cal-examinees", "200",
+                 "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["config"]["design"] == "lookahead"
+    assert out["config"]["lookahead_candidates"] == 16
+    for m in out["skills"].values():
+        assert 0.4 < m["exact_band"] <= 1 and m["within_one_band"] > 0.9
