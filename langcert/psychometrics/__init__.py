@@ -7,6 +7,8 @@ Pure Python + NumPy; imports no Django.  One module per concept:
 * :mod:`.bank` -- :class:`SkillPool`, the arrays of one skill's items.
 * :mod:`.selection` -- maximum information, randomesque, Sympson-Hetter, content
   constraints; :func:`next_item` and :class:`CatState` for the web flow.
+* :mod:`.lookahead` -- expected loss of band classification after the next answer
+  (the optional Bayesian lookahead selection, ``CatConfig.lookahead``).
 * :mod:`.exposure` -- conditional Sympson-Hetter parameters by simulation.
 * :mod:`.stopping` -- the fixed-length rule.
 * :mod:`.classification` -- CEFR bands, band probabilities, :func:`skill_result`.
