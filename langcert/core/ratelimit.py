@@ -1,11 +1,19 @@
 """Counting attempts in the shared cache (Redis or the database), so every web process
-sees the same counts. Keys are hashed: no personal data ends up in cache keys."""
+sees the same counts. Keys are hashed: no personal data ends up in cache keys.
+
+A count lives for the window given when its first attempt was counted, however many follow
+(on Redis the key's TTL; elsewhere the end of the window is kept beside the count, since
+Django's generic `incr` re-saves a value with the cache's default timeout)."""
 
 import hashlib
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
+
+Limit = tuple[str, str, int]  # (scope, ident, limit)
+NO_LIMIT = 1 << 62  # the room left when no limit applies
 
 
 def _key(scope: str, ident: str) -> str:
@@ -17,62 +25,97 @@ def is_limited(scope: str, ident: str, limit: int) -> bool:
     return (cache.get(_key(scope, ident)) or 0) >= limit
 
 
-def any_limited(limits: Iterable[tuple[str, str, int]]) -> bool:
+def any_limited(limits: Iterable[Limit]) -> bool:
     """Whether any (scope, ident, limit) is reached, read in one cache round trip."""
     return room_left(limits) <= 0
 
 
-def room_left(limits: Iterable[tuple[str, str, int]]) -> int:
+def room_left(limits: Iterable[Limit]) -> int:
     """How many more attempts fit under every (scope, ident, limit), read in one round trip."""
     limits = list(limits)
-    return min((limit - count for count, (_s, _i, limit)
-                in zip(counts(limits), limits, strict=True)), default=1 << 62)
+    keys = [_key(scope, ident) for scope, ident, _limit in limits]
+    found = cache.get_many(keys)
+    return min((limit - (found.get(key) or 0) for key, (_s, _i, limit)
+                in zip(keys, limits, strict=True)), default=NO_LIMIT)
 
 
 def count_attempt(scope: str, ident: str, window_seconds: int) -> int:
-    return _count_by(scope, ident, window_seconds, 1)
+    [count] = count_attempts([(scope, ident)], window_seconds)
+    return count
 
 
 def count_attempts(attempts: Iterable[tuple[str, str]], window_seconds: int,
                    by: int = 1) -> list[int]:
-    """`count_attempt` for each (scope, ident), each counting `by` attempts: the counts, in
-    one round trip on Redis."""
-    attempts = list(attempts)
+    """Count `by` attempts for each (scope, ident): the new counts (one round trip on Redis)."""
+    keys = [_key(scope, ident) for scope, ident in attempts]
     client = _redis_client()
     if client is None:
-        return [_count_by(scope, ident, window_seconds, by) for scope, ident in attempts]
+        return [_add_elsewhere(key, by, window_seconds) for key in keys]
     pipe = client.pipeline()  # MULTI/EXEC: a new key gets its window, then every key counts
-    for scope, ident in attempts:
-        key = cache.make_and_validate_key(_key(scope, ident))
-        pipe.set(key, 0, ex=window_seconds, nx=True)
-        pipe.incrby(key, by)
+    for key in keys:
+        full_key = cache.make_and_validate_key(key)
+        pipe.set(full_key, 0, ex=window_seconds, nx=True)
+        pipe.incrby(full_key, by)
     return pipe.execute()[1::2]
 
 
-def _count_by(scope: str, ident: str, window_seconds: int, by: int) -> int:
-    key = _key(scope, ident)
-    if cache.add(key, by, timeout=window_seconds):
-        return by
-    try:
-        return cache.incr(key, by)
-    except ValueError:  # expired between add and incr
-        cache.set(key, by, timeout=window_seconds)
-        return by
+def reserve(limits: Sequence[Limit], window_seconds: int, wanted: int) -> int:
+    """Take up to `wanted` attempts under every limit before making them, so that callers
+    at the same moment cannot each use the same room: returns how many were granted.
+    Every count is raised by that many; `give_back` what was not used."""
+    room = min(room_left(limits), wanted)
+    if room <= 0:
+        return 0
+    totals = count_attempts([(scope, ident) for scope, ident, _n in limits], window_seconds,
+                            by=room)
+    # The totals include whatever others counted meanwhile: take only what is still free.
+    granted = max(0, min([room] + [limit - (total - room) for total, (_s, _i, limit)
+                                   in zip(totals, limits, strict=True)]))
+    give_back(limits, room - granted)
+    return granted
 
 
-def counts(limits: Iterable[tuple[str, str, int]]) -> list[int]:
-    """The current count of each (scope, ident, limit), read in one cache round trip."""
-    keys = [_key(scope, ident) for scope, ident, _limit in limits]
-    found = cache.get_many(keys)
-    return [found.get(key) or 0 for key in keys]
+def give_back(limits: Sequence[Limit], unused: int) -> None:
+    """Return attempts taken by `reserve` and not made (never below zero, window kept)."""
+    if unused <= 0:
+        return
+    client = _redis_client()
+    for scope, ident, _limit in limits:
+        key = _key(scope, ident)
+        if client is None:
+            _add_elsewhere(key, -unused, None)
+            continue
+        full_key = cache.make_and_validate_key(key)
+        if client.decrby(full_key, unused) < 0:
+            client.set(full_key, 0, keepttl=True)
+
+
+def _add_elsewhere(key: str, by: int, window_seconds: int | None) -> int:
+    """Add `by` to a count on a cache other than Redis, keeping the window of its first
+    attempt (`window_seconds` None: only change a count that exists). Not atomic: the
+    database cache offers no atomic increment; Redis is what production uses."""
+    until_key = f"{key}:until"
+    found = cache.get_many([key, until_key])
+    now = time.time()
+    if key not in found or until_key not in found or found[until_key] <= now:
+        if window_seconds is None:
+            return 0
+        cache.set_many({key: max(by, 0), until_key: now + window_seconds},
+                       timeout=window_seconds)
+        return max(by, 0)
+    count = max(found[key] + by, 0)
+    cache.set(key, count, timeout=max(1, int(found[until_key] - now)))
+    return count
 
 
 def _redis_client():
     """The cache's own Redis client, or None when the cache is not Redis (Django's cache API
-    has no batched increment: each key would cost three round trips)."""
+    has no batched or windowed increment). `_cache` is private to Django's RedisCache
+    (Django 5.2): the Redis tests of tests/verification/test_lookup_speed_paths.py use it."""
     backend = caches["default"]
     return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
 
 def reset(scope: str, ident: str) -> None:
-    cache.delete(_key(scope, ident))
+    key = _key(scope, ident)
+    cache.delete_many([key, f"{key}:until"])
