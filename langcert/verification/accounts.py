@@ -263,14 +263,15 @@ def api_access_approve(*, actor: User, organisation: Organisation,
         organisation.api_access = "approved"
         organisation.save(update_fields=["api_access"])
         primary = primary_member(organisation)
-        if primary is not None:  # the one who asked, and who alone creates credentials
+        # The primary user asked, and alone creates credentials.
+        if primary is not None and primary.user.is_active:
             queue_email(key=f"verification-api-approved:{organisation.pk}",
                         to=primary.user.email, template="verification_api_access_approved",
                         language=primary.user.language,
                         context={"first_name": primary.user.first_name,
                                  "organisation": organisation.name,
                                  "api_page_url": settings.SITE_URL + reverse("verification:api"),
-                                 "docs_url": settings.SITE_URL + "/api/v1/docs"})
+                                 "docs_url": settings.SITE_URL + reverse("api-v1:openapi-view")})
         record_event(actor=actor, action="verification.api_access_approve",
                      target=organisation, request=request)
     return organisation

@@ -421,9 +421,10 @@ def verify_bulk(request: HttpRequest, payload: BulkIn) -> dict[str, Any]:
         searcher=searcher, columns=RESULT_COLUMNS)
     items = [{"index": index, **_verified(outcome)} for index, outcome in enumerate(outcomes)]
     refusals = [outcome for outcome in outcomes if isinstance(outcome, LookupRefused)]
-    if len(refusals) == len(outcomes) and refusals[-1].code == "rate_limited":
-        raise ApiError(429, "rate_limited", refusals[-1].message,
-                       retry_after=refusals[-1].retry_after)
+    limited = [refusal for refusal in refusals if refusal.code == "rate_limited"]
+    if limited and len(refusals) == len(outcomes):  # not one pair could be looked up
+        raise ApiError(429, "rate_limited", limited[0].message,
+                       retry_after=limited[0].retry_after)
     return {"items": items}
 
 

@@ -106,25 +106,32 @@ def verify_many(pairs: Sequence[tuple[str, date]], *, searcher: Searcher,
     (one read of the limits, a query per 500 numbers, the log rows in batches, one count of
     the misses) rather than a handful per pair."""
     keys = _limit_keys(searcher)
-    room = ratelimit.room_left(keys)  # misses this call may have before it is refused
     numbers = [_number_or_refusal(typed) for typed, _birth in pairs]
-    found = _find_many({n for n in numbers if isinstance(n, str)}, columns)
+    wanted = [number for number in numbers if isinstance(number, str)]
+    # The misses this call may have, taken from the limits before looking anything up, so
+    # that calls at the same moment cannot each spend the same room.
+    room = ratelimit.reserve(keys, MISS_WINDOW_SECONDS, wanted=len(wanted))
     outcomes: list[LookupOutcome] = []
-    hits, misses, limited = [], 0, None
-    for number, (_typed, birth) in zip(numbers, pairs, strict=True):
-        if limited is None and not isinstance(number, LookupRefused) and misses >= room:
-            limited = LookupRefused("rate_limited", retry_after=MISS_WINDOW_SECONDS)
-        if limited is not None or isinstance(number, LookupRefused):
-            outcomes.append(limited or number)
-            continue
-        result = found.get(number)
-        if result is not None and result.entry.candidate.date_of_birth == birth:
-            hits.append(result)
-            outcomes.append(result)
-        else:
-            misses += 1
-            outcomes.append(None)
-    _record_many(hits=hits, misses=misses, keys=keys, searcher=searcher)
+    hits, misses = [], 0
+    try:
+        found = _find_many(set(wanted), columns)
+        limited = None
+        for number, (_typed, birth) in zip(numbers, pairs, strict=True):
+            if limited is None and not isinstance(number, LookupRefused) and misses >= room:
+                limited = LookupRefused("rate_limited", retry_after=MISS_WINDOW_SECONDS)
+            if limited is not None or isinstance(number, LookupRefused):
+                outcomes.append(limited or number)
+                continue
+            result = found.get(number)
+            if result is not None and result.entry.candidate.date_of_birth == birth:
+                hits.append(result)
+                outcomes.append(result)
+            else:
+                misses += 1
+                outcomes.append(None)
+    finally:
+        ratelimit.give_back(keys, room - misses)
+    _record_many(hits=hits, misses=misses, searcher=searcher)
     return outcomes
 
 
@@ -144,12 +151,9 @@ def _find_many(numbers: set[str], columns: Sequence[str]) -> dict[str, Result]:
     return found
 
 
-def _record_many(*, hits: list[Result], misses: int, keys: list[tuple[str, str, int]],
-                 searcher: Searcher) -> None:
-    """What `verify` writes for each hit and miss, written in batches."""
-    if misses:
-        ratelimit.count_attempts([(scope, ident) for scope, ident, _n in keys],
-                                 MISS_WINDOW_SECONDS, by=misses)
+def _record_many(*, hits: list[Result], misses: int, searcher: Searcher) -> None:
+    """The log rows `verify` writes for each hit and miss, written in batches (the misses
+    are already counted against the limits)."""
     with transaction.atomic(savepoint=False):
         AccessEvent.objects.bulk_create(
             [AccessEvent(result=result, organisation=searcher.organisation,

@@ -58,8 +58,9 @@ def written(searcher):
     state = {
         "access": sorted(AccessEvent.objects.values_list("result_id", "user_id", "kind")),
         "audit": sorted(AuditEvent.objects.filter(action__startswith="verification.lookup")
-                        .values_list("action", "target_type", "target_id", "actor_id")),
-        "counts": ratelimit.counts(lookup._limit_keys(searcher)),
+                        .values_list("action", "target_type", "target_id", "actor_id", "data")),
+        "counts": [cache.get(ratelimit._key(scope, ident)) or 0
+                   for scope, ident, _limit in lookup._limit_keys(searcher)],
     }
     AccessEvent.objects.all().delete()
     AuditEvent.objects.all().delete()
@@ -70,6 +71,7 @@ def written(searcher):
 def test_outcomes_rows_and_counts_are_those_of_one_lookup_at_a_time(
         advanced_result, adaptive_released_result, searcher, monkeypatch):  # noqa: F811
     monkeypatch.setattr(lookup, "MISSES_PER_ADDRESS", 4)
+    monkeypatch.setattr(lookup, "NUMBERS_PER_QUERY", 2)  # several queries: their seams too
     a, b = advanced_result.statement_number, adaptive_released_result.statement_number_display
     pairs = [(a, BIRTH), (unknown_number(), BIRTH), (typo_of(a), BIRTH), (a, date(1990, 1, 1)),
              (b, BIRTH), (unknown_number(), BIRTH), (a, BIRTH), (unknown_number(), BIRTH),
@@ -110,3 +112,27 @@ def test_the_number_of_queries_does_not_grow_with_the_pairs(advanced_result, sea
     few = queries_for([hit, miss])
     assert queries_for([hit] * 40 + [(unknown_number(), BIRTH) for _ in range(40)]) == few
     assert AccessEvent.objects.count() == 41
+
+
+def test_two_calls_at_the_same_moment_share_the_room(advanced_result, searcher,  # noqa: F811
+                                                     monkeypatch):
+    """A second call runs while the first looks its numbers up: between them they get the
+    limit's misses, not the limit each."""
+    monkeypatch.setattr(lookup, "MISSES_PER_USER", 5)
+    cache.clear()
+    real_find_many, second = lookup._find_many, []
+
+    def find_while_another_call_runs(numbers, columns):
+        if not second:
+            second.append("running")
+            second.append(lookup.verify_many([(unknown_number(), BIRTH) for _ in range(5)],
+                                             searcher=searcher))
+        return real_find_many(numbers, columns)
+
+    monkeypatch.setattr(lookup, "_find_many", find_while_another_call_runs)
+    first = lookup.verify_many([(unknown_number(), BIRTH) for _ in range(5)],
+                               searcher=searcher)
+    misses = [outcome for outcome in first + second[1] if outcome is None]
+    assert len(misses) == 5
+    assert described(second[1]) == ["rate_limited"] * 5  # the first had taken the room
+    assert cache.get(ratelimit._key("lookup-user", str(searcher.user.pk))) == 5
