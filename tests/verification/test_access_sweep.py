@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
+from django.utils import timezone
 
 from langcert.verification import api_clients, downloads
 from langcert.verification.models import (
@@ -67,6 +68,8 @@ def world(make_user, entry_factory, advanced_session,  # noqa: F811
     Share.objects.create(result=a_result, organisation=a)
     Share.objects.create(result=b_result, organisation=b)
     colleague = add_member(make_user, b, last_name=B_SECRETS["member"])
+    colleague.totp_secret, colleague.totp_confirmed_at = "encrypted-secret", timezone.now()
+    colleague.save()  # two-factor on: a reset of it would show
     b_client = signed_in(primary_of(b))
     b_download, _content = download(b_client, django_capture_on_commit_callbacks, [b_result])
     template = downloads.template_save(
@@ -91,7 +94,9 @@ def b_state(world) -> dict:
         "organisation": list(Organisation.objects.filter(pk=b.pk).values()),
         "members": list(OrganisationMember.objects.filter(organisation=b).order_by("pk")
                         .values("pk", "user_id", "is_primary", "job_title", "user__first_name",
-                                "user__last_name", "user__is_active", "totp_secret")),
+                                "user__last_name", "user__email", "user__language",
+                                "user__is_active", "totp_secret", "totp_confirmed_at",
+                                "totp_last_step", "notify", "notify_frequency")),
         "shares": list(Share.objects.filter(organisation=b).values()),
         "result": list(type(world["b_result"]).objects.filter(pk=world["b_result"].pk)
                        .values("status", "withdrawn_at")),
@@ -99,6 +104,8 @@ def b_state(world) -> dict:
                               .values("organisation_id", "kind")),
         "downloads": list(DataDownload.objects.filter(organisation=b).values("pk", "status",
                                                                              "file")),
+        "downloads_of_b_result": list(DataDownload.objects.filter(results=world["b_result"])
+                                      .values("organisation_id")),
         "templates": list(DownloadTemplate.objects.filter(organisation=b).values()),
         "credentials": list(ApiCredential.objects.filter(organisation=b)
                             .values("pk", "revoked_at", "expires_at",
@@ -156,9 +163,10 @@ def concrete_paths(world) -> list[tuple[str, str, bool]]:
     return paths
 
 
-def poison(world, action: str) -> dict:
+def poison(world, action: str, **valid) -> dict:
     """A form naming B's objects in every field the views read (never with the right date of
-    birth: a number and date of birth together may be verified by anyone)."""
+    birth: a number and date of birth together may be verified by anyone); `valid` replaces
+    fields with A's own good values, so that a form gets past them to B's objects."""
     b = world
     return {
         "action": action, "organisation": str(b["b"].public_id),
@@ -169,7 +177,19 @@ def poison(world, action: str) -> dict:
         "date_of_birth": "2001-01-01", "format": "xlsx", "scope": "all", "reason": "sweep",
         "email": "sweeper@a.example", "email_again": "sweeper@a.example",
         "first_name": "Sweep", "last_name": "Er", "job_title": "Tester", "name": "Sweep",
+        **valid,
     }
+
+
+# B's results asked for with everything else right (the default template, the selection).
+ONLY_B_RESULTS = {"template": "default", "scope": "selected"}
+
+
+def b_query(world) -> dict:
+    """The GET parameters the views read, naming B's objects and B's candidate."""
+    start = B_SECRETS["candidate"][:5]  # as a search would type it: only a leak shows it all
+    return {"edit": world["b_template"].pk, "format": "json", "name": start,
+            "organisation": str(world["b"].public_id), "q": start}
 
 
 def body_of(response) -> str:
@@ -198,7 +218,8 @@ def test_a_user_of_one_organisation_gets_nothing_of_anothers(world):
         # A fresh session for every request: a logout or a changed setting earlier in the
         # sweep must not leave the rest of it looking as nobody.
         actions = ACTIONS[:1] if path.startswith("/admin/") else ACTIONS  # staff only, all
-        answers = [signed_in(a_primary).get(path)]
+        answers = [signed_in(a_primary).get(path), signed_in(a_primary).get(path, b_query(world)),
+                   signed_in(a_primary).post(path, poison(world, "", **ONLY_B_RESULTS))]
         answers += [signed_in(a_primary).post(path, poison(world, action)) for action in actions]
         for response in answers:
             found += [(path, name, response.status_code, leak)
