@@ -79,15 +79,19 @@ def give_back(limits: Sequence[Limit], unused: int) -> None:
     """Return attempts taken by `reserve` and not made (never below zero, window kept)."""
     if unused <= 0:
         return
+    keys = [_key(scope, ident) for scope, ident, _limit in limits]
     client = _redis_client()
-    for scope, ident, _limit in limits:
-        key = _key(scope, ident)
-        if client is None:
+    if client is None:
+        for key in keys:
             _add_elsewhere(key, -unused, None)
-            continue
-        full_key = cache.make_and_validate_key(key)
-        if client.decrby(full_key, unused) < 0:
-            client.set(full_key, 0, keepttl=True)
+        return
+    full_keys = [cache.make_and_validate_key(key) for key in keys]
+    pipe = client.pipeline()
+    for full_key in full_keys:
+        pipe.decrby(full_key, unused)
+    for full_key, count in zip(full_keys, pipe.execute(), strict=True):
+        if count < 0:  # the window ended meanwhile (DECRBY made a key without expiry)
+            client.delete(full_key)
 
 
 def _add_elsewhere(key: str, by: int, window_seconds: int | None) -> int:

@@ -95,3 +95,14 @@ def test_a_count_lives_for_the_window_of_its_first_attempt(counters):
         clock.shift(timedelta(minutes=10))  # the hour from the first attempt is over
         assert count_of("test-org", "a") == 0
         assert ratelimit.count_attempt("test-org", "a", HOUR) == 1
+
+
+def test_giving_back_after_the_window_ended_leaves_no_count_behind(counters):
+    assert ratelimit.reserve(LIMITS, HOUR, wanted=2) == 2
+    forget()  # the window ends while the attempts are made
+    ratelimit.give_back(LIMITS, 2)
+    assert count_of("test-org", "a") == 0
+    assert ratelimit.count_attempt("test-org", "a", HOUR) == 1  # a new window, a new count
+    if counters == "redis":
+        key = caches["default"].make_key(ratelimit._key("test-org", "a"))
+        assert 0 < ratelimit._redis_client().ttl(key) <= HOUR
