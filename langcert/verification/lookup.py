@@ -102,9 +102,11 @@ def verify_many(pairs: Sequence[tuple[str, date]], *, searcher: Searcher,
                 columns: Sequence[str] = ()) -> list[LookupOutcome]:
     """`verify` for each (number, date of birth) pair, in order, with the outcome each would
     have had in turn: typos refused, then a lookup while the misses so far stay under every
-    limit; once a limit is reached, every later pair is refused. Done in a few statements
-    (one read of the limits, a query per 500 numbers, the log rows in batches, one count of
-    the misses) rather than a handful per pair."""
+    limit; once a limit is reached, every later pair is refused as rate limited (a later
+    typo too: nothing more is checked). Done in a few statements (the limits read and the
+    possible misses reserved, a query per 500 numbers, the log rows in batches, the unused
+    reservation given back) rather than a handful per pair. While the call runs, its
+    reservation counts against the limits for others too: they cannot spend the same room."""
     keys = _limit_keys(searcher)
     numbers = [_number_or_refusal(typed) for typed, _birth in pairs]
     wanted = [number for number in numbers if isinstance(number, str)]
