@@ -115,7 +115,7 @@ def _add_elsewhere(key: str, by: int, window_seconds: int | None) -> int:
 def _redis_client():
     """The cache's own Redis client, or None when the cache is not Redis (Django's cache API
     has no batched or windowed increment). `_cache` is private to Django's RedisCache
-    (Django 5.2): the Redis tests of tests/verification/test_lookup_speed_paths.py use it."""
+    (Django 5.2): tests/core/test_ratelimit.py runs every counter on Redis too."""
     backend = caches["default"]
     return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
 
