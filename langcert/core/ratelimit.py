@@ -22,7 +22,7 @@ def _key(scope: str, ident: str) -> str:
 
 
 def is_limited(scope: str, ident: str, limit: int) -> bool:
-    return (cache.get(_key(scope, ident)) or 0) >= limit
+    return any_limited([(scope, ident, limit)])
 
 
 def any_limited(limits: Iterable[Limit]) -> bool:

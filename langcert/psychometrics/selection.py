@@ -237,12 +237,23 @@ def select_items(
     reached = np.take_along_axis(info_s, np.minimum(depth, info_s.shape[1] - 1)[:, None], 1)[:, 0]
     unsure = (bound == np.inf) | (np.isfinite(bound) & ((reached < bound) | (chosen < 0)))
     rej_mask[unsure] = False
+    return _with_redone_rows(pool, chosen, cand_s, rej_mask, np.flatnonzero(unsure), tgt,
+                             blocked, type_allowed, stratum, rng, k, exposure)
+
+
+def _with_redone_rows(pool: SkillPool, chosen: IntArray, cand_s: IntArray,
+                      rej_mask: BoolArray, redo: IntArray, targets: FloatArray,
+                      blocked: BoolArray, type_allowed: BoolArray, stratum: IntArray,
+                      rng: np.random.Generator, k: int, exposure: bool) -> Selection:
+    """The :class:`Selection` of the lottery's rows, the rows in ``redo`` chosen again by
+    maximum information at ``targets`` on the whole pool; every lottery loser is kept."""
     rej_rows, rej_pos = np.nonzero(rej_mask)
     rej_rows_l = [rej_rows]
     rej_items_l = [cand_s[rej_rows, rej_pos]]
-    for row in np.flatnonzero(unsure):
-        chosen[row], lost = _select_full(pool, tgt[row], blocked[row], type_allowed[row],
-                                         int(stratum[row]), rng, k, exposure)
+    for row in redo:
+        chosen[row], lost = _select_full(pool, float(targets[row]), blocked[row],
+                                         type_allowed[row], int(stratum[row]), rng, k,
+                                         exposure)
         rej_rows_l.append(np.full(lost.size, row, dtype=np.int64))
         rej_items_l.append(lost)
     return Selection(chosen, np.concatenate(rej_rows_l), np.concatenate(rej_items_l))
@@ -329,16 +340,8 @@ def select_lookahead(
     sh = (pool.sh_k[np.maximum(cand_s, 0), stratum[:, None]] if exposure
           else np.ones(cand_s.shape))
     chosen, _, rej_mask = _lottery(cand_s, avail, sh, k_eff, rng)
-    rej_rows, rej_pos = np.nonzero(rej_mask)
-    rej_rows_l = [rej_rows]
-    rej_items_l = [cand_s[rej_rows, rej_pos]]
-    for row in np.flatnonzero(chosen < 0):
-        chosen[row], lost = _select_full(pool, float(mean[row]), blocked[row],
-                                         type_allowed[row], int(stratum[row]), rng, k,
-                                         exposure)
-        rej_rows_l.append(np.full(lost.size, row, dtype=np.int64))
-        rej_items_l.append(lost)
-    return Selection(chosen, np.concatenate(rej_rows_l), np.concatenate(rej_items_l))
+    return _with_redone_rows(pool, chosen, cand_s, rej_mask, np.flatnonzero(chosen < 0),
+                             mean, blocked, type_allowed, stratum, rng, k, exposure)
 
 
 def select_one(

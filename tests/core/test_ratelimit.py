@@ -12,12 +12,14 @@ from django.test import override_settings
 
 from langcert.core import ratelimit
 
+pytestmark = pytest.mark.django_db  # the database cache: on both databases
+
 HOUR = 3600
 LIMITS = [("test-org", "a", 5), ("test-ip", "b", 3)]
 
 
 @pytest.fixture(params=["database", "redis"])
-def counters(request, db):
+def counters(request):
     """The cache the counters live in, emptied of this file's keys before and after."""
     if request.param == "database":
         settings_cm = override_settings()
@@ -106,3 +108,17 @@ def test_giving_back_after_the_window_ended_leaves_no_count_behind(counters):
     if counters == "redis":
         key = caches["default"].make_key(ratelimit._key("test-org", "a"))
         assert 0 < ratelimit._redis_client().ttl(key) <= HOUR
+
+
+def test_batched_counts_agree_with_single_ones(counters):
+    attempts = [("test-org", "a"), ("test-ip", "b")]
+    assert ratelimit.count_attempts(attempts, HOUR) == [1, 1]
+    assert ratelimit.count_attempt("test-org", "a", HOUR) == 2
+    assert ratelimit.count_attempts(attempts, HOUR) == [3, 2]
+    assert ratelimit.is_limited("test-org", "a", 3) and not ratelimit.is_limited("test-ip", "b", 3)
+    assert ratelimit.any_limited([("test-org", "a", 3), ("test-ip", "b", 3)])
+    assert not ratelimit.any_limited([("test-org", "a", 4), ("test-ip", "b", 3)])
+    assert not ratelimit.any_limited([("test-c", "none", 1)])
+    if counters == "redis":
+        key = caches["default"].make_key(ratelimit._key("test-org", "a"))
+        assert 0 < ratelimit._redis_client().ttl(key) <= HOUR  # it expires

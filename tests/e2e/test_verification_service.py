@@ -49,8 +49,8 @@ def mail_to(mailoutbox, address):
     return [message for message in mailoutbox if address in message.to]
 
 
-def sign_in(page, live_server, email, password):
-    page.goto(f"{live_server.url}/login/")
+def sign_in(page, email, password):
+    """Fill in and send the sign-in form of the page the browser is on."""
     page.get_by_label("Email address or ID Number").fill(email)
     page.get_by_label(re.compile("^Password")).fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -92,7 +92,8 @@ def test_apply_approve_add_a_user_see_search_and_download(
 
     # 2. Board staff sign in, open the queue and approve the application.
     board = english_page(browser, live_server)
-    sign_in(board, live_server, board_user.email, PASSWORD)
+    board.goto(f"{live_server.url}/login/")
+    sign_in(board, board_user.email, PASSWORD)
     board.get_by_role("link", name=re.compile("^Organisations")).click()
     expect(board.get_by_role("heading", name="Organisations: applications")).to_be_visible()
     application = board.locator("#pending tbody tr", has_text="Uni of Examples")
@@ -115,9 +116,7 @@ def test_apply_approve_add_a_user_see_search_and_download(
     page.get_by_role("button", name="Save the password").click()
     expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
     page.get_by_role("link", name="Sign in").click()
-    page.get_by_label("Email address or ID Number").fill(APPLICANT)
-    page.get_by_label(re.compile("^Password")).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, APPLICANT, NEW_PASSWORD)
     expect(page.locator("#greeting")).to_have_text("Hi Grace")
     expect(page.locator("#shared-results")).to_contain_text("No candidate has shared")
 

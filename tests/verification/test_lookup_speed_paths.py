@@ -1,29 +1,20 @@
 """The lookup's fast paths behave like the plain ones: the API's narrow result query gives
-every field without another query, a hit's two log rows are written together or not at
-all, and the batched limit reads and counts (one cache round trip) agree with the single
-ones, on the database cache and on Redis."""
-
-import os
-from datetime import date
+every field without another query, and a hit's two log rows are written together or not
+at all. (The batched limit reads and counts: tests/core/test_ratelimit.py.)"""
 
 import pytest
-from django.core.cache import caches
-from django.test import override_settings
 
-from langcert.core import ratelimit
 from langcert.core.models import AuditEvent
 from langcert.verification import lookup
 from langcert.verification.lookup import Searcher
 from langcert.verification.models import AccessEvent
 from langcert.verification.result_data import RESULT_COLUMNS, result_fields
+from tests.verification.test_api import BIRTH
 from tests.verification.test_shared_results import (  # noqa: F401 (shared fixtures)
     advanced_result,
     entry_factory,
     organisation,
 )
-
-BIRTH = date(1990, 12, 10)  # tests.conftest.person()
-WINDOW = 3600
 
 
 def api_searcher(organisation):
@@ -61,37 +52,3 @@ def test_a_hit_writes_its_access_log_and_audit_rows_together(advanced_result, or
     assert verify(advanced_result, organisation, columns=RESULT_COLUMNS) == advanced_result
     assert AccessEvent.objects.count() == 1
     assert AuditEvent.objects.filter(action="verification.lookup").count() == 1
-
-
-def _counting_agrees():
-    attempts = [("test-a", "one"), ("test-b", "two")]
-    for scope, ident in attempts:
-        ratelimit.reset(scope, ident)
-    assert ratelimit.count_attempts(attempts, WINDOW) == [1, 1]
-    assert ratelimit.count_attempt("test-a", "one", WINDOW) == 2
-    assert ratelimit.count_attempts(attempts, WINDOW) == [3, 2]
-    assert ratelimit.is_limited("test-a", "one", 3) and not ratelimit.is_limited("test-b", "two", 3)
-    assert ratelimit.any_limited([("test-a", "one", 3), ("test-b", "two", 3)])
-    assert not ratelimit.any_limited([("test-a", "one", 4), ("test-b", "two", 3)])
-    assert not ratelimit.any_limited([("test-c", "none", 1)])
-
-
-@pytest.mark.django_db
-def test_batched_counts_agree_with_single_ones_on_the_database_cache():
-    _counting_agrees()
-
-
-def test_batched_counts_agree_with_single_ones_on_redis():
-    url = os.environ.get("LANGCERT_TEST_REDIS_URL")
-    if not url:
-        pytest.fail("LANGCERT_TEST_REDIS_URL is not set: run the suite with `make test`.")
-    redis_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                               "LOCATION": url, "KEY_PREFIX": "lookup-speed-test"}}
-    with override_settings(CACHES=redis_cache):
-        try:
-            _counting_agrees()
-            key = caches["default"].make_key(ratelimit._key("test-a", "one"))
-            assert 0 < ratelimit._redis_client().ttl(key) <= WINDOW  # it expires
-        finally:
-            for scope, ident in (("test-a", "one"), ("test-b", "two")):
-                ratelimit.reset(scope, ident)

@@ -15,7 +15,7 @@ from langcert.verification import lookup
 from langcert.verification.lookup import LookupRefused, Searcher
 from langcert.verification.models import AccessEvent
 from langcert.verification.result_data import RESULT_COLUMNS
-from tests.verification.test_api import typo_of, unknown_number
+from tests.verification.test_api import BIRTH, typo_of, unknown_number
 from tests.verification.test_shared_results import (  # noqa: F401 (shared fixtures)
     adaptive_released_result,
     advanced_result,
@@ -25,7 +25,6 @@ from tests.verification.test_shared_results import (  # noqa: F401 (shared fixtu
 
 pytestmark = pytest.mark.django_db
 
-BIRTH = date(1990, 12, 10)  # tests.conftest.person()
 
 
 @pytest.fixture
