@@ -21,12 +21,18 @@ from dataclasses import replace
 import numpy as np
 
 from langcert.psychometrics.calibration import calibrate
+from langcert.psychometrics.cli import PRICE_ROUNDS
 from langcert.psychometrics.estimation import GRID, eap_from_grid, normal_log_prior
-from langcert.psychometrics.exposure import DEFAULT_EDGES, calibrate_sympson_hetter
+from langcert.psychometrics.exposure import (
+    DEFAULT_EDGES,
+    calibrate_prices,
+    calibrate_sympson_hetter,
+)
 from langcert.psychometrics.lookahead import posterior_weights
 from langcert.psychometrics.selection import CatConfig, log_lik_grid, select_items, select_one
 from langcert.psychometrics.simulation import (
     BASELINE,
+    CUT_RULE,
     DEFAULT_SIM_SEED,
     LOOKAHEAD,
     RECOMMENDED,
@@ -95,19 +101,34 @@ def bench_step(lines: list[str]) -> None:
 
     cuts = np.array([-1.6, -0.8, 0.0, 0.8, 1.6])
 
-    def lookahead() -> int:
-        # The same step with the Bayesian lookahead (16 candidates, Gini loss).
-        ll = log_lik_grid(pool, given, resp)
-        theta, _ = eap_from_grid(ll, prior)
-        w = posterior_weights(ll + prior)[None, :]
-        blocked = pool.blocked_mask(given)[None, :]
-        allowed = (np.bincount(pool.item_type[given], minlength=3) < quota)[None, :]
-        sel = select_items(pool, [float(theta)], blocked, step_rng, k=5, type_allowed=allowed,
-                           stratum_theta=[float(theta)], weights=w, cuts=cuts, lookahead=16)
-        return int(sel.items[0])
+    def lookahead_step(step_pool, **options) -> Callable[[], int]:
+        def step() -> int:
+            ll = log_lik_grid(step_pool, given, resp)
+            theta, _ = eap_from_grid(ll, prior)
+            w = posterior_weights(ll + prior)[None, :]
+            blocked = step_pool.blocked_mask(given)[None, :]
+            allowed = (np.bincount(pool.item_type[given], minlength=3) < quota)[None, :]
+            sel = select_items(step_pool, [float(theta)], blocked, step_rng,
+                               type_allowed=allowed, stratum_theta=[float(theta)], weights=w,
+                               cuts=cuts, **options)
+            return int(sel.items[0])
+
+        return step
+
+    # The same step with the Bayesian lookahead (16 candidates, Gini loss) ...
+    lookahead = lookahead_step(pool, k=5, lookahead=16)
+    # ... and in the simulated shipped design: gain minus price, jittered, with prices of
+    # the size calibration gives on the reference bank (0 for most items).
+    shipped = RECOMMENDED.config
+    priced = lookahead_step(
+        pool.with_prices(np.where(rng.random(pool.n_items) < 0.06,
+                                  rng.uniform(0.0, 0.03, pool.n_items), 0.0)),
+        k=shipped.k, exposure=shipped.exposure, lookahead=shipped.lookahead,
+        jitter=shipped.jitter)
 
     t_ours = _median_time(ours, 2000)
     t_look = _median_time(lookahead, 2000)
+    t_priced = _median_time(priced, 2000)
     t_cat = _median_time(theirs, 60)
     lines += [
         "## One CAT step on a 10,000-item bank",
@@ -122,6 +143,8 @@ def bench_step(lines: list[str]) -> None:
         f"| langcert | {t_ours * 1e3:.4f} ms |",
         f"| langcert, Bayesian lookahead selection (16 candidates, not the default) | "
         f"{t_look * 1e3:.4f} ms |",
+        f"| langcert, the simulated shipped design (lookahead, {shipped.lookahead} candidates, "
+        f"exposure prices, jitter; not the web default) | {t_priced * 1e3:.4f} ms |",
         f"| catsim | {t_cat * 1e3:.2f} ms |",
         f"| speed-up | {t_cat / t_ours:.0f}x |",
         "",
@@ -190,9 +213,25 @@ def bench_calib(lines: list[str]) -> None:
     ]
 
 
+#: Pools with prices, per design: computed once on the tuning seed's calibration
+#: examinees and kept with the bank, as in operation.
+_PRICED: dict[Design, list] = {}
+
+
 def _battery(design: Design, seed: int, pools, r_cond: float, r_total: float,
              n: int = 5000) -> dict[str, float]:
-    if design.config.exposure:
+    if design.priced:
+        if design not in _PRICED:
+
+            def price_runner(ps, s):
+                rng = np.random.default_rng(DEFAULT_SIM_SEED + 1_000_003 + s)
+                th = draw_abilities(rng, 4000, len(ps))
+                return run_battery(ps, th, rng, design), th
+
+            _PRICED[design], _ = calibrate_prices(pools, price_runner, r_total=r_total,
+                                                  n_iter=PRICE_ROUNDS)
+        pools = _PRICED[design]
+    elif design.config.exposure:
 
         def runner(ps, s):
             rng = np.random.default_rng(seed + 1_000_003 + s)
@@ -219,7 +258,8 @@ def bench_measure(lines: list[str], seeds: tuple[int, ...] = (DEFAULT_SIM_SEED,)
 
     pools = reference_bank()
     rec = RECOMMENDED
-    ctrl = replace(rec.config, exposure=True)
+    cut = CUT_RULE
+    ctrl = cut.config
     designs = {
         "max info + EAP (no exposure control)": BASELINE,
         "+ exposure control (Sympson-Hetter, k = 1)": Design(replace(ctrl, rule="estimate")),
@@ -228,16 +268,18 @@ def bench_measure(lines: list[str], seeds: tuple[int, ...] = (DEFAULT_SIM_SEED,)
                                                    correlated_prior=True, augment=True),
         "+ most probable band": Design(replace(ctrl, rule="estimate"), correlated_prior=True,
                                        augment=True, decision="mode"),
-        "+ selection at the cut scores (shipped design)": rec,
-        "shipped design without exposure control (ceiling)": replace(
-            rec, config=replace(rec.config, exposure=False)),
-        "shipped, Bayesian lookahead (expected misclassification) instead of the cut rule":
-            replace(rec, config=replace(rec.config, lookahead=16, loss="misclass")),
-        "shipped, Bayesian lookahead (expected Gini impurity of the bands)": LOOKAHEAD,
+        "+ selection at the cut scores (shipped until 2026-12-06)": cut,
+        "cut rule without exposure control (ceiling)": replace(
+            cut, config=replace(cut.config, exposure=False)),
+        "cut rule, Bayesian lookahead (expected misclassification) instead":
+            replace(cut, config=replace(cut.config, lookahead=16, loss="misclass")),
+        "cut rule, Bayesian lookahead (expected Gini impurity of the bands)": LOOKAHEAD,
         "... the same + randomesque among near-equal expected gain (tolerance 0.1)":
             replace(LOOKAHEAD, config=replace(LOOKAHEAD.config, tolerance=0.1)),
         "lookahead (Gini) without exposure control (ceiling)": replace(
             LOOKAHEAD, config=replace(LOOKAHEAD.config, exposure=False)),
+        "**lookahead (Gini, 24 candidates) ranked by expected gain minus an exposure price, "
+        "gains jittered 5 %, no lottery (shipped design)**": rec,
     }
     head = ("| design | exact (mean) | exact (worst skill) | within one (worst) | "
             "max exposure | RMSE | time |")
@@ -245,7 +287,10 @@ def bench_measure(lines: list[str], seeds: tuple[int, ...] = (DEFAULT_SIM_SEED,)
         "## Measurement on the reference bank",
         "",
         f"5 skills x 500 2PL items, 10 items per skill, 5,000 examinees, seed {seeds[0]}; "
-        f"Sympson-Hetter targets: conditional {R_CONDITIONAL}, unconditional {R_TOTAL}.",
+        f"Sympson-Hetter targets: conditional {R_CONDITIONAL}, unconditional {R_TOTAL}; "
+        f"exposure prices: target {R_TOTAL}, {PRICE_ROUNDS} rounds of 4,000 examinees "
+        f"drawn from seed {seeds[0]} + 1,000,003 + round, computed once and kept with the "
+        "bank for every seed below (Sympson-Hetter parameters are recomputed per seed).",
         "",
         head,
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -258,8 +303,8 @@ def bench_measure(lines: list[str], seeds: tuple[int, ...] = (DEFAULT_SIM_SEED,)
                      f"{r['within_one']:.4f} | {r['max_exposure']:.3f} | {r['rmse']:.3f} | "
                      f"{el:.1f} s |")
         print(lines[-1], flush=True)
-    for title, design in (("Shipped design", rec),
-                          ("Bayesian lookahead (Gini), not shipped", LOOKAHEAD)):
+    for title, design in (("Shipped design (lookahead with exposure prices)", rec),
+                          ("Cut rule with Sympson-Hetter (shipped until 2026-12-06)", cut)):
         lines += ["", f"### {title} on seeds never used for tuning", "",
                   "| seed | exact (mean) | per skill | within one (worst) | max exposure |",
                   "| --- | --- | --- | --- | --- |"]

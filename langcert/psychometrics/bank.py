@@ -17,7 +17,7 @@ Derived tables (computed lazily, on the estimation grid ``GRID`` of G nodes):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -51,6 +51,10 @@ class SkillPool:
         sh_k: ``(I, S)`` conditional Sympson-Hetter parameters: the probability that a
             selected item is administered, for each ability stratum; 1 = no control.
         sh_edges: ``(S - 1,)`` ascending theta edges separating the strata.
+        exposure_price: ``(I,)`` exposure prices, computed by simulation
+            (:func:`.exposure.calibrate_prices`): what the lookahead selection takes
+            off an item's expected gain, in the same unit, so that no item is given to
+            more than the target share of candidates; ``None`` = all zero.
     """
 
     a: FloatArray
@@ -64,6 +68,7 @@ class SkillPool:
     sh_k: FloatArray
     sh_edges: FloatArray
     shortlist: int = field(default=SHORTLIST)
+    exposure_price: FloatArray | None = field(default=None)
 
     def prepare(self) -> SkillPool:
         """Build every derived table now (call once per process, e.g. at start-up)."""
@@ -164,6 +169,21 @@ class SkillPool:
         """``(T, G)`` bound on the information within the node's cell of unlisted items."""
         return self._ranked[2]
 
+    def node_shortlist(self, node: int, types: tuple[int, ...]) -> tuple[IntArray, float]:
+        """The short-listed items of ``types`` at grid node ``node`` (one flat array, pads
+        dropped) and the bound of the unlisted ones; memoised, for the web request."""
+        key = (node, types)
+        hit = self._node_lists.get(key)
+        if hit is None:
+            listed = self.ranked[list(types), node].ravel()
+            bound = float(self.unlisted_bound[list(types), node].max()) if types else -np.inf
+            hit = self._node_lists[key] = (listed[listed >= 0], bound)
+        return hit
+
+    @cached_property
+    def _node_lists(self) -> dict[tuple[int, tuple[int, ...]], tuple[IntArray, float]]:
+        return {}
+
     @cached_property
     def enemy_members(self) -> IntArray:
         """``(n_sets, max_size)`` items of each enemy set, padded with -1."""
@@ -224,8 +244,14 @@ class SkillPool:
         e = np.asarray(sh_edges, dtype=np.float64).reshape(-1)
         if k.shape[1] != e.size + 1:
             raise ValueError("sh_k needs one column per stratum (len(sh_edges) + 1)")
-        new = SkillPool(self.a, self.b, self.c, self.steps, self.item_type, self.enemies,
-                        self.is_pretest, self.item_ids, k, e, self.shortlist)
+        return self._copy_with(sh_k=k, sh_edges=e)
+
+    def with_prices(self, prices: ArrayLike | None) -> SkillPool:
+        """A copy carrying new exposure prices (``None`` = none)."""
+        return self._copy_with(exposure_price=_prices(prices, self.n_items))
+
+    def _copy_with(self, **changes: Any) -> SkillPool:
+        new = replace(self, **changes)
         # The derived tables do not depend on exposure: reuse any already built.
         for name in ("log_prob_table", "prob_table", "info_grid", "info_dev", "_ranked",
                      "enemy_members", "n_cat", "has_guessing"):
@@ -247,6 +273,8 @@ class SkillPool:
             "item_ids": self.item_ids.tolist(),
             "sh_k": self.sh_k.tolist(),
             "sh_edges": self.sh_edges.tolist(),
+            "exposure_price": None if self.exposure_price is None
+            else self.exposure_price.tolist(),
         }
 
     @classmethod
@@ -258,7 +286,7 @@ class SkillPool:
         return make_pool(d["a"], d["b"], d.get("c"), steps=steps, item_type=d.get("item_type"),
                          enemies=d.get("enemies"), is_pretest=d.get("is_pretest"),
                          item_ids=d.get("item_ids"), sh_k=d.get("sh_k"),
-                         sh_edges=d.get("sh_edges"))
+                         sh_edges=d.get("sh_edges"), exposure_price=d.get("exposure_price"))
 
 
 def make_pool(
@@ -274,6 +302,7 @@ def make_pool(
     sh_k: ArrayLike | None = None,
     sh_edges: ArrayLike | None = None,
     shortlist: int = SHORTLIST,
+    exposure_price: ArrayLike | None = None,
 ) -> SkillPool:
     """Validate and normalise item arrays into a :class:`SkillPool`.
 
@@ -315,4 +344,15 @@ def make_pool(
     if np.any((k_ < 0) | (k_ > 1)):
         raise ValueError("Sympson-Hetter parameters are probabilities")
     return SkillPool(a_, b_, c_, s_, t_.reshape(-1), e_, p_.reshape(-1), ids.reshape(-1),
-                     k_, edges, shortlist)
+                     k_, edges, shortlist, _prices(exposure_price, n))
+
+
+def _prices(prices: ArrayLike | None, n: int) -> FloatArray | None:
+    if prices is None:
+        return None
+    p = np.asarray(prices, dtype=np.float64).reshape(-1)
+    if p.size != n:
+        raise ValueError("exposure_price needs one value per item")
+    if np.any(~np.isfinite(p) | (p < 0)):
+        raise ValueError("exposure prices are finite and >= 0")
+    return p

@@ -1,8 +1,11 @@
 """Command line: ``python -m langcert.psychometrics {simulate,estimate}``.
 
 ``simulate`` with no options runs the reference bank (see :mod:`.simulation`) with
-5,000 examinees and a fixed seed, after computing the Sympson-Hetter parameters
-by simulation on examinees drawn from a different seed.  ``--json`` prints one
+5,000 examinees and a fixed seed, in the shipped design (``--design recommended``:
+lookahead selection with exposure prices), after computing the prices by simulation
+on examinees drawn from other seeds (40 rounds of 4,000, a few minutes; ``--save-bank``
+keeps them and ``--bank`` reuses them).  Designs that use the Sympson-Hetter lottery
+(``cut``, ``exposure``, ``lookahead``) compute its parameters the same way.  ``--json`` prints one
 object whose ``skills`` maps each skill to ``rmse``, ``bias``, ``mean_se``,
 ``exact_band``, ``within_one_band``, ``max_exposure`` and ``mean_exposure``
 (fractions).
@@ -27,10 +30,11 @@ import numpy as np
 
 from .bank import SkillPool
 from .estimation import estimate_all
-from .exposure import DEFAULT_EDGES, calibrate_sympson_hetter
+from .exposure import DEFAULT_EDGES, calibrate_prices, calibrate_sympson_hetter
 from .selection import CatConfig
 from .simulation import (
     BASELINE,
+    CUT_RULE,
     DEFAULT_SIM_SEED,
     LOOKAHEAD,
     RECOMMENDED,
@@ -50,9 +54,10 @@ from .simulation import (
 #: Exposure targets of the shipped design (conditional, unconditional).
 R_CONDITIONAL = 0.35
 R_TOTAL = 0.22
-#: Examinees and rounds used to compute the Sympson-Hetter parameters.
+#: Examinees and rounds used to compute the Sympson-Hetter parameters or the prices.
 CAL_EXAMINEES = 4000
 CAL_ROUNDS = 10
+PRICE_ROUNDS = 40
 #: Offset between the evaluation seed and the exposure-calibration seeds.
 CAL_SEED_OFFSET = 1_000_003
 
@@ -88,6 +93,7 @@ class ProgressBar:
 
 DESIGNS: dict[str, Design] = {
     "recommended": RECOMMENDED,
+    "cut": CUT_RULE,
     "baseline": BASELINE,
     "exposure": Design(CatConfig(k=1)),
     "lookahead": LOOKAHEAD,
@@ -118,7 +124,8 @@ def run_simulation(args: argparse.Namespace) -> dict[str, Any]:
     config = replace(design.config, test_length=args.test_length, type_quota=quota,
                      pretest_positions=pretest_positions,
                      exposure=design.config.exposure and not args.no_exposure)
-    design = replace(design, config=config, rho=args.rho)
+    design = replace(design, config=config, rho=args.rho,
+                     priced=design.priced and not args.no_exposure)
     if args.bank:
         with open(args.bank, encoding="utf-8") as fh:
             pools = [SkillPool.from_dict(d) for d in json.load(fh)["skills"]]
@@ -127,8 +134,9 @@ def run_simulation(args: argparse.Namespace) -> dict[str, Any]:
     names = _skill_names(len(pools))
     cuts = [REFERENCE_CUTS] * len(pools)
     steps_per_run = len(pools) * config.total_length
-    need_cal = config.exposure and not args.bank
-    total = steps_per_run * ((args.cal_rounds * args.cal_examinees if need_cal else 0)
+    need_cal = (config.exposure or design.priced) and not args.bank
+    rounds = args.cal_rounds or (PRICE_ROUNDS if design.priced else CAL_ROUNDS)
+    total = steps_per_run * ((rounds * args.cal_examinees if need_cal else 0)
                              + args.examinees)
     bar = ProgressBar(total, "simulate", enabled=not args.quiet)
     timings: dict[str, float] = {}
@@ -140,11 +148,14 @@ def run_simulation(args: argparse.Namespace) -> dict[str, Any]:
             th = draw_abilities(rng, args.cal_examinees, len(ps), args.rho,
                                 args.distribution, args.mean, args.sd)
             return run_battery(ps, th, rng, design, cuts, progress=bar,
-                               track_selected=True), th
+                               track_selected=not design.priced), th
 
-        pools, _ = calibrate_sympson_hetter(pools, runner, r_max=args.r_conditional,
-                                            r_total=args.r_total, edges=DEFAULT_EDGES,
-                                            n_iter=args.cal_rounds)
+        if design.priced:
+            pools, _ = calibrate_prices(pools, runner, r_total=args.r_total, n_iter=rounds)
+        else:
+            pools, _ = calibrate_sympson_hetter(pools, runner, r_max=args.r_conditional,
+                                                r_total=args.r_total, edges=DEFAULT_EDGES,
+                                                n_iter=rounds)
         timings["exposure_calibration_s"] = time.perf_counter() - t0
     if args.save_bank:
         with open(args.save_bank, "w", encoding="utf-8") as fh:
@@ -171,9 +182,11 @@ def run_simulation(args: argparse.Namespace) -> dict[str, Any]:
         "config": {
             "examinees": args.examinees, "seed": args.seed, "bank_seed": args.bank_seed,
             "items_per_skill": int(pools[0].n_items), "test_length": config.test_length,
-            "design": args.design, "exposure_control": config.exposure,
+            "design": args.design,
+            "exposure_control": "prices" if design.priced else
+            "sympson-hetter" if config.exposure else "none",
             "randomesque_k": config.k, "selection_rule": config.rule,
-            "lookahead_candidates": config.lookahead,
+            "lookahead_candidates": config.lookahead, "jitter": config.jitter,
             "correlated_prior": design.correlated_prior, "augmented": design.augment,
             "decision": design.decision, "rho": design.rho,
             "r_conditional": args.r_conditional, "r_total": args.r_total,
@@ -244,11 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--save-bank", help="write the pools and exposure parameters as JSON")
     s.add_argument("--test-length", type=int, default=10)
     s.add_argument("--design", choices=sorted(DESIGNS), default="recommended")
-    s.add_argument("--no-exposure", action="store_true", help="no Sympson-Hetter control")
+    s.add_argument("--no-exposure", action="store_true",
+                   help="no exposure control (neither Sympson-Hetter nor prices)")
     s.add_argument("--r-conditional", type=float, default=R_CONDITIONAL)
     s.add_argument("--r-total", type=float, default=R_TOTAL)
     s.add_argument("--cal-examinees", type=int, default=CAL_EXAMINEES)
-    s.add_argument("--cal-rounds", type=int, default=CAL_ROUNDS)
+    s.add_argument("--cal-rounds", type=int, default=None,
+                   help=f"exposure calibration rounds ({CAL_ROUNDS} for Sympson-Hetter, "
+                        f"{PRICE_ROUNDS} for prices)")
     s.add_argument("--types", type=int, default=1, help="item types per skill")
     s.add_argument("--quota", type=int, nargs="*", help="items per type in each skill test")
     s.add_argument("--enemy-sets", type=int, default=0, help="enemy pairs per skill")

@@ -33,6 +33,7 @@ GRID_MAX = 6.0
 GRID_POINTS = 121
 #: Quadrature nodes shared by EAP, the CAT tables and the band probabilities.
 GRID: FloatArray = np.linspace(GRID_MIN, GRID_MAX, GRID_POINTS)
+_GRID_SQ: FloatArray = GRID * GRID
 
 #: Interval for MLE and WLE.  All-right/all-wrong patterns have a monotone
 #: likelihood, so their MLE is the nearest bound: a finite, documented answer.
@@ -108,6 +109,14 @@ def eap_from_grid(
 
     ``theta = sum_g w_g theta_g`` and ``se = sqrt(sum_g w_g (theta_g - theta)^2)``.
     """
+    if log_lik.ndim == 1 and np.ndim(log_prior) == 1 and grid is GRID:
+        # One candidate (the web request): fewer array operations, same numbers.
+        lp = log_lik + log_prior
+        w = np.exp(lp - lp.max())
+        total = w.sum()
+        mean = w.dot(GRID) / total
+        var = w.dot(_GRID_SQ) / total - mean * mean
+        return mean, np.sqrt(max(var, 0.0))
     w = posterior_on_grid(log_lik, log_prior)
     mean = w @ grid
     var = w @ (grid * grid) - mean**2

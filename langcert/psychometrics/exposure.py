@@ -20,6 +20,12 @@ a test, so per-stratum control alone does not bound the unconditional rate
 factor ``U_i = min(1, r_u / sum_j K_ij P(S_i, j))`` (selection counted over all
 examinees), and stores ``K_ij U_i``: the expected unconditional exposure under
 the new parameters is then at most ``r_u``.
+
+The other control, :func:`calibrate_prices`, prices items instead of drawing
+lotteries: the lookahead selection takes an item's price off its expected gain, and
+the prices are found by simulation so that no item is given to more than ``r_u``
+of the candidates.  It keeps the best items for the candidates who gain most from
+them, where the lottery turns candidates away at random (bench/psychometrics).
 """
 
 from __future__ import annotations
@@ -122,3 +128,44 @@ def calibrate_sympson_hetter(
             nxt.append(pool.with_exposure(k_c * k_u[:, None], e))
         cur = nxt
     return cur, ExposureReport(hist_c, hist_u)
+
+
+def calibrate_prices(
+    pools: Sequence[SkillPool],
+    runner: Runner,
+    *,
+    r_total: float,
+    n_iter: int = 40,
+    step: float = 0.012,
+    settle: int = 10,
+    seed: int = 0,
+) -> tuple[list[SkillPool], ExposureReport]:
+    """Exposure prices for every skill pool at once, by simulation (dual ascent).
+
+    The lookahead ranks candidates by expected gain minus the item's price
+    (:func:`.selection.select_lookahead`).  Each round simulates the battery with the
+    current prices and moves every price by ``step * (rate - r_total) / r_total``
+    (never below 0): over-exposed items grow dearer, items under the target get
+    cheaper until free.  The step shrinks as ``1 / (1 + round / 8)`` so the prices
+    settle instead of swapping the top items round after round, and in the last
+    ``settle`` rounds prices only rise: the rates of those rounds are what the
+    prices end up held to.  ``runner`` is as for :func:`calibrate_sympson_hetter`
+    (``track_selected`` is not needed).
+    """
+    cur = [p.with_prices(np.zeros(p.n_items)) for p in pools]
+    hist: list[list[float]] = [[] for _ in pools]
+    for it in range(n_iter):
+        runs, _ = runner(cur, seed + it)
+        rate_step = step / (1.0 + it / 8.0)
+        rising_only = it >= n_iter - settle
+        nxt = []
+        for s, (pool, run) in enumerate(zip(cur, runs, strict=True)):
+            rates = exposure_rates(run, pool.n_items)
+            hist[s].append(float(rates[~pool.is_pretest].max()))
+            assert pool.exposure_price is not None
+            move = rate_step * (rates - r_total) / r_total
+            if rising_only:
+                move = np.maximum(move, 0.0)
+            nxt.append(pool.with_prices(np.maximum(pool.exposure_price + move, 0.0)))
+        cur = nxt
+    return cur, ExposureReport([[] for _ in pools], hist)

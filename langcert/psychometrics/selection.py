@@ -74,6 +74,19 @@ def information_at(pool: SkillPool, theta: FloatArray, items: IntArray) -> Float
     return np.where(items >= 0, info, -np.inf)
 
 
+def _information_one(pool: SkillPool, theta: float, items: IntArray) -> FloatArray:
+    """:func:`information_at` for one ability and valid ``items``, with fewer array
+    operations on 2PL pools (the web request's step is mostly call overhead)."""
+    if pool.has_guessing or pool.steps is not None:
+        return information_at(pool, np.array([theta]), items[None, :])[0]
+    a = pool.a[items]
+    z = a * (pool.b[items] - theta)
+    # e / (1 + e)^2 is even in z: exp(-|z|) never overflows.
+    e = np.exp(-np.abs(z, out=z), out=z)
+    one_e = 1.0 + e
+    return a * a * e / (one_e * one_e)
+
+
 def _gpcm_elementwise(theta: FloatArray, a: FloatArray, steps: FloatArray) -> FloatArray:
     """GPCM information of item row ``j`` at ``theta[j]`` (elementwise, no outer product)."""
     valid = ~np.isnan(steps)
@@ -155,6 +168,7 @@ def select_items(
     lookahead: int = 0,
     loss: str = "gini",
     tolerance: float = 0.0,
+    jitter: float = 0.0,
 ) -> Selection:
     """Choose the next operational item for each of ``N`` candidates.
 
@@ -176,6 +190,7 @@ def select_items(
         lookahead: how many short-listed candidates the lookahead evaluates (0 = off).
         loss: lookahead criterion (see :func:`.lookahead.expected_loss`).
         tolerance: see :func:`select_lookahead`.
+        jitter: see :func:`select_lookahead`.
 
     Returns:
         :class:`Selection`: ``items`` ``(N,)`` pool indices (-1 where nothing is
@@ -195,7 +210,7 @@ def select_items(
         return select_lookahead(pool, np.atleast_2d(weights), cuts, blocked, rng, k=k,
                                 type_allowed=type_allowed, stratum_theta=st_theta,
                                 exposure=exposure, n_candidates=lookahead, loss=loss,
-                                tolerance=tolerance)
+                                tolerance=tolerance, jitter=jitter)
     if n == 1:
         st_t = tgt[0] if stratum_theta is None else float(np.ravel(stratum_theta)[0])
         item, lost = select_one(pool, float(tgt[0]), blocked[0], rng, k=k,
@@ -273,6 +288,7 @@ def select_lookahead(
     n_candidates: int = 64,
     loss: str = "gini",
     tolerance: float = 0.0,
+    jitter: float = 0.0,
 ) -> Selection:
     """Bayesian one-step lookahead selection for classification, for ``N`` candidates.
 
@@ -285,6 +301,14 @@ def select_lookahead(
     at least the number of candidates whose expected gain (current loss minus
     expected loss) is within that fraction of the best gain.  Rows without an
     eligible short-listed item fall back to maximum information on the whole pool.
+
+    Exposure prices (:attr:`.bank.SkillPool.exposure_price`) rank the candidates by
+    expected gain minus price instead: the Lagrangian of "most expected gain with no
+    item given to more than a target share", the prices being its multipliers
+    (:func:`.exposure.calibrate_prices`).  ``jitter`` multiplies each gain by
+    ``exp(jitter * Gumbel noise)``: candidates in the same state (everyone starts a
+    skill at the same prior) then spread over items of near-equal value instead of
+    all taking the first.
     """
     from .lookahead import expected_loss
 
@@ -322,7 +346,8 @@ def select_lookahead(
     order = np.argsort(-info, axis=1, kind="stable")
     cand = np.take_along_axis(cand, order, 1)
     el = expected_loss(pool, w, cand, cuts_, loss)
-    order = np.argsort(el, axis=1, kind="stable")
+    order = np.argsort(_priced_loss(pool, w, cand, el, cuts_, loss, jitter, rng), axis=1,
+                       kind="stable")
     cand_s = np.take_along_axis(cand, order, 1)
     avail = cand_s >= 0
     k_eff: int | IntArray = k
@@ -344,6 +369,23 @@ def select_lookahead(
                              mean, blocked, type_allowed, stratum, rng, k, exposure)
 
 
+def _priced_loss(pool: SkillPool, w: FloatArray, cand: IntArray, el: FloatArray,
+                 cuts: FloatArray, loss: str, jitter: float,
+                 rng: np.random.Generator) -> FloatArray:
+    """What the lookahead ranks by, lowest first: the expected loss, or with prices or
+    jitter, minus (expected gain x noise - price)."""
+    if pool.exposure_price is None and jitter <= 0:
+        return el
+    from .lookahead import current_loss
+
+    gain = current_loss(w, cuts, loss)[:, None] - el
+    if jitter > 0:
+        gain = gain * np.exp(jitter * rng.gumbel(size=gain.shape))
+    if pool.exposure_price is not None:
+        gain = gain - pool.exposure_price[np.maximum(cand, 0)]
+    return np.where(cand >= 0, -gain, np.inf)
+
+
 def select_one(
     pool: SkillPool,
     target: float,
@@ -360,19 +402,19 @@ def select_one(
     Same procedure and same guarantees; returns ``(item, items that lost the lottery)``.
     """
     g = min(max(int(round((target - GRID_MIN) / _H)), 0), GRID.size - 1)
-    types = (np.arange(pool.ranked.shape[0]) if type_allowed is None
-             else np.flatnonzero(type_allowed))
-    cand = pool.ranked[types, g].ravel()
-    cand = cand[cand >= 0]
-    cand = cand[~blocked[cand]]
-    st = int(pool.stratum(target if stratum_theta is None else stratum_theta))
-    bound = float(np.max(pool.unlisted_bound[types, g])) if types.size else -np.inf
+    types = (tuple(range(pool.ranked.shape[0])) if type_allowed is None
+             else tuple(np.flatnonzero(type_allowed).tolist()))
+    listed, bound = pool.node_shortlist(g, types)
+    cand = listed[~blocked[listed]]
+    st = int(np.searchsorted(pool.sh_edges, target if stratum_theta is None
+                             else stratum_theta, side="right"))
     if cand.size:
-        info = information_at(pool, np.array([target]), cand[None, :])[0]
+        info = _information_one(pool, target, cand)
         order = np.argsort(-info, kind="stable")
         cand = cand[order]
         info = info[order]
-        sh = pool.sh_k[cand, st] if exposure else None
+        # A column view: only the drawn positions' parameters are ever read.
+        sh = pool.sh_k[:, st] if exposure else None
         avail = list(range(cand.size))
         lost: list[int] = []
         depth = 0
@@ -381,7 +423,7 @@ def select_one(
             depth = max(depth, avail[width - 1])
             pick = int(rng.random() * width)
             pos = avail[pick]
-            if sh is None or rng.random() < sh[pos]:
+            if sh is None or rng.random() < sh[cand[pos]]:
                 if info[depth] >= bound:
                     return int(cand[pos]), cand[lost]
                 break
@@ -479,6 +521,8 @@ class CatConfig:
         loss: the lookahead criterion (:func:`.lookahead.expected_loss`).
         tolerance: lookahead randomesque among items of near-equal expected gain
             (see :func:`select_lookahead`); 0 = off.
+        jitter: lookahead noise on the expected gains (see :func:`select_lookahead`);
+            0 = off.
     """
 
     test_length: int = 10
@@ -490,6 +534,7 @@ class CatConfig:
     lookahead: int = 0
     loss: str = "gini"
     tolerance: float = 0.0
+    jitter: float = 0.0
 
     @property
     def total_length(self) -> int:
@@ -598,7 +643,7 @@ def next_item(
     sel = select_items(pool, target, blocked[None, :], rng, k=config.k,
                        type_allowed=allowed, stratum_theta=theta, exposure=config.exposure,
                        weights=weights, cuts=cuts, lookahead=config.lookahead,
-                       loss=config.loss, tolerance=config.tolerance)
+                       loss=config.loss, tolerance=config.tolerance, jitter=config.jitter)
     state.rejected.extend(int(v) for v in pool.item_ids[sel.rejected_items])
     choice = int(sel.items[0])
     return None if choice < 0 else int(pool.item_ids[choice])

@@ -227,7 +227,7 @@ def run_skill(
             sel = select_items(pool, target, blocked, rng, k=config.k, type_allowed=allowed,
                                stratum_theta=theta, exposure=config.exposure, weights=w,
                                cuts=cuts_, lookahead=config.lookahead, loss=config.loss,
-                               tolerance=config.tolerance)
+                               tolerance=config.tolerance, jitter=config.jitter)
             j = sel.items
             blocked[sel.rejected_rows, sel.rejected_items] = True
             if selected is not None and visited is not None:
@@ -263,6 +263,9 @@ class Design:
         decision: ``"eap"`` (band of the EAP) or ``"mode"`` (most probable band).
         rho: inter-skill correlation assumed by the prior (estimated from
             calibration data in operation; 0.8 in the reference bank).
+        priced: control exposure with prices on the lookahead's expected gain
+            (:func:`.exposure.calibrate_prices`) rather than with the Sympson-Hetter
+            lottery (``config.exposure``).
     """
 
     config: CatConfig = CatConfig()
@@ -270,15 +273,23 @@ class Design:
     augment: bool = False
     decision: str = "eap"
     rho: float = REFERENCE_RHO
+    priced: bool = False
 
 
 #: Plain maximum information with EAP (no exposure control, no devices).
 BASELINE = Design(CatConfig(k=1, exposure=False))
-#: The shipped design: see bench/psychometrics/README.md for how it was chosen.
-RECOMMENDED = Design(CatConfig(k=1, rule="cut"), correlated_prior=True, augment=True,
-                     decision="mode")
-#: The shipped design with Bayesian lookahead selection (16 candidates, Gini loss) in
-#: place of the cut rule: measured, not better (bench/psychometrics/README.md).
+#: Information at the cut score nearest the estimate, Sympson-Hetter exposure control,
+#: correlated prior, augmentation, most probable band: the design shipped until
+#: 2026-12-06 (the live test selects by its cut rule, bench/psychometrics/README.md).
+CUT_RULE = Design(CatConfig(k=1, rule="cut"), correlated_prior=True, augment=True,
+                  decision="mode")
+#: The shipped design: Bayesian lookahead (Gini) ranking 24 candidates by expected
+#: gain minus an exposure price, gains jittered by 5 %; the same devices otherwise.
+RECOMMENDED = Design(CatConfig(k=1, rule="cut", exposure=False, lookahead=24, loss="gini",
+                               jitter=0.05),
+                     correlated_prior=True, augment=True, decision="mode", priced=True)
+#: The cut-rule design with Bayesian lookahead selection (16 candidates, Gini loss) in
+#: place of the rule, still under the Sympson-Hetter lottery: no better than the rule.
 LOOKAHEAD = Design(CatConfig(k=1, rule="cut", lookahead=16, loss="gini"),
                    correlated_prior=True, augment=True, decision="mode")
 

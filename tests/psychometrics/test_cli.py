@@ -30,6 +30,10 @@ def test_simulate_json_small(capsys) -> None:
                  "--cal-rounds", "2", "--cal-examinees", "300", "--json", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["skills"]) == {"reading", "listening"}
+    # The default design: lookahead with exposure prices computed by simulation.
+    assert out["config"]["design"] == "recommended"
+    assert out["config"]["exposure_control"] == "prices"
+    assert out["config"]["lookahead_candidates"] == 24 and out["config"]["jitter"] == 0.05
     for m in out["skills"].values():
         assert set(m) >= {"rmse", "bias", "mean_se", "exact_band", "within_one_band",
                           "max_exposure", "mean_exposure"}
@@ -57,3 +61,19 @@ def test_simulate_json_with_the_lookahead_design(capsys) -> None:
     assert out["config"]["lookahead_candidates"] == 16
     for m in out["skills"].values():
         assert 0.4 < m["exact_band"] <= 1 and m["within_one_band"] > 0.9
+
+
+def test_simulate_saves_the_prices_with_the_bank_and_reuses_them(tmp_path, capsys) -> None:
+    bank = tmp_path / "bank.json"
+    args = ["simulate", "--examinees", "200", "--items", "80", "--skills", "1", "--json",
+            "--quiet"]
+    assert main([*args, "--cal-rounds", "3", "--cal-examinees", "200",
+                 "--save-bank", str(bank)]) == 0
+    first = json.loads(capsys.readouterr().out)
+    saved = json.loads(bank.read_text())["skills"][0]["exposure_price"]
+    assert len(saved) == 80 and max(saved) > 0
+    # Loaded from the file: no calibration, same prices, same figures for the same seed.
+    assert main([*args, "--bank", str(bank)]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert "exposure_calibration_s" not in again["timing"]
+    assert again["skills"] == first["skills"]
