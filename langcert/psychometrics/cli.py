@@ -3,12 +3,12 @@
 ``simulate`` with no options runs the reference bank (see :mod:`.simulation`) with
 5,000 examinees and a fixed seed, in the shipped design (``--design recommended``:
 lookahead selection with exposure prices), after computing the prices by simulation
-on examinees drawn from other seeds (40 rounds of 4,000, a few minutes; ``--save-bank``
-keeps them and ``--bank`` reuses them).  Designs that use the Sympson-Hetter lottery
-(``cut``, ``exposure``, ``lookahead``) compute its parameters the same way.  ``--json`` prints one
-object whose ``skills`` maps each skill to ``rmse``, ``bias``, ``mean_se``,
-``exact_band``, ``within_one_band``, ``max_exposure`` and ``mean_exposure``
-(fractions).
+on examinees drawn from other seeds (40 rounds of 4,000, about four minutes;
+``--save-bank`` keeps them and ``--bank`` reuses them).  Designs that use the
+Sympson-Hetter lottery (``cut``, ``exposure``, ``lookahead``) compute its parameters
+the same way.  ``--json`` prints one object whose ``skills`` maps each skill to
+``rmse``, ``bias``, ``mean_se``, ``exact_band``, ``within_one_band``,
+``max_exposure`` and ``mean_exposure`` (fractions).
 
 ``estimate`` reads ``{"items": [{"a": .., "b": .., "c": ..}, ...], "responses": [..]}``
 on stdin and writes ``{"eap": {"theta": .., "se": ..}, "map": .., "mle": .., "wle": ..}``

@@ -150,7 +150,8 @@ def calibrate_prices(
     settle instead of swapping the top items round after round, and in the last
     ``settle`` rounds prices only rise: the rates of those rounds are what the
     prices end up held to.  ``runner`` is as for :func:`calibrate_sympson_hetter`
-    (``track_selected`` is not needed).
+    (``track_selected`` is not needed).  The report's ``max_unconditional`` holds each
+    round's highest exposure per skill (there is no conditional rate here).
     """
     cur = [p.with_prices(np.zeros(p.n_items)) for p in pools]
     hist: list[list[float]] = [[] for _ in pools]
