@@ -3,8 +3,8 @@
 The adaptive test gives a selected item with probability `Item.exposure_k` (the engine's
 Sympson-Hetter lottery, one stratum), so that no item is seen by more than a target
 share of candidates. This computes those probabilities for one language by running the
-live test's own selection (its bank, design and cut scores) on simulated candidates,
-and stores them on the items.
+live test's own selection (its bank and design, the default cut scores, the section
+priors) on simulated candidates, and stores them on the items.
 """
 
 from collections.abc import Sequence
