@@ -26,10 +26,13 @@ from langcert.delivery.adaptive import (
 )
 from langcert.itembank.models import Item
 from langcert.psychometrics.bank import SkillPool
-from langcert.psychometrics.estimation import GRID, eap_from_grid, normal_log_prior
 from langcert.psychometrics.exposure import calibrate_sympson_hetter
-from langcert.psychometrics.prior import conditional_prior, equicorrelated, gaussian_message
-from langcert.psychometrics.simulation import draw_abilities, exposure_rates, run_skill
+from langcert.psychometrics.simulation import (
+    Design,
+    draw_abilities,
+    exposure_rates,
+    run_battery,
+)
 
 
 def calibrate_live_exposure(*, actor, language: Language, target: float = 0.25,
@@ -46,20 +49,14 @@ def calibrate_live_exposure(*, actor, language: Language, target: float = 0.25,
     skills = list(banks)
     configs = [banks[skill].config for skill in skills]
 
+    # Each section starts from the prior the sections before it give, as live.
+    live = Design(correlated_prior=True, rho=SKILL_CORRELATION)
+
     def simulate(pools: Sequence[SkillPool], round_: int):
         rng = np.random.default_rng(seed + round_)
         theta = draw_abilities(rng, candidates, len(pools), SKILL_CORRELATION)
-        cov = equicorrelated(len(pools), SKILL_CORRELATION)
-        lam, shift = np.zeros(theta.shape), np.zeros(theta.shape)
-        runs = []
-        for s, pool in enumerate(pools):
-            # Each section starts from the prior the sections before it give, as live.
-            mean, sd = conditional_prior(np.zeros(len(pools)), cov, lam, shift, s)
-            run = run_skill(pool, theta[:, s], rng, configs[s], prior_mean=mean,
-                            prior_sd=sd, cuts=DEFAULT_CUTS, track_selected=True)
-            lam[:, s], shift[:, s] = gaussian_message(
-                *eap_from_grid(run.log_lik, normal_log_prior(GRID, 0.0, 1.0)), 0.0, 1.0)
-            runs.append(run)
+        runs = run_battery(pools, theta, rng, live, [DEFAULT_CUTS] * len(pools),
+                           configs=configs, track_selected=True)
         return runs, theta
 
     pools, report = calibrate_sympson_hetter([banks[skill].pool for skill in skills],

@@ -8,8 +8,10 @@ Pure Python + NumPy; imports no Django.  One module per concept:
 * :mod:`.selection` -- maximum information, randomesque, Sympson-Hetter, content
   constraints; :func:`next_item` and :class:`CatState` for the web flow.
 * :mod:`.lookahead` -- expected loss of band classification after the next answer
-  (the optional Bayesian lookahead selection, ``CatConfig.lookahead``).
-* :mod:`.exposure` -- conditional Sympson-Hetter parameters by simulation.
+  (the Bayesian lookahead selection, ``CatConfig.lookahead``; ranked by expected gain
+  minus an exposure price in the simulated shipped design).
+* :mod:`.exposure` -- conditional Sympson-Hetter parameters and exposure prices by
+  simulation.
 * :mod:`.stopping` -- the fixed-length rule.
 * :mod:`.classification` -- CEFR bands, band probabilities, :func:`skill_result`.
 * :mod:`.prior` -- correlated priors and subscore augmentation across skills.

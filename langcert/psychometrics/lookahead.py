@@ -26,7 +26,9 @@ criterion is therefore the expected Gini impurity of the band probabilities,
 a smooth loss that rewards sharper band probabilities even when the modal band
 does not change; ``"mixed"`` is ``L_i + 0.1 G_i``.  On the reference bank (see
 bench/psychometrics/README.md) the Gini criterion classifies as well as maximum
-information at the nearest cut and the pure misclassification criterion worse.
+information at the nearest cut and the pure misclassification criterion worse; its
+expected gain minus an exposure price (:func:`.exposure.calibrate_prices`) is what the
+shipped simulated design ranks by.
 
 Everything is a batched matrix product over ``(rows, candidates)``: the caller
 passes a short list of candidates per row (see :mod:`.selection`).
@@ -40,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .bank import SkillPool
-from .estimation import GRID, GRID_MAX, GRID_MIN
+from .estimation import GRID, GRID_MAX, GRID_MIN, posterior_on_grid
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -71,8 +73,7 @@ def band_weights(cuts: ArrayLike) -> FloatArray:
 
 def posterior_weights(log_post: FloatArray) -> FloatArray:
     """Normalised grid weights from an unnormalised log posterior ``(..., G)``."""
-    w = np.exp(log_post - log_post.max(axis=-1, keepdims=True))
-    return w / w.sum(axis=-1, keepdims=True)
+    return posterior_on_grid(log_post, 0.0)
 
 
 def joint_band_mass(pool: SkillPool, weights: FloatArray, cand: IntArray,

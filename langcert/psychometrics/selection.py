@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .bank import SkillPool
 from .estimation import GRID, GRID_MAX, GRID_MIN, Estimate, eap_from_grid, normal_log_prior
+from .lookahead import current_loss, expected_loss, posterior_weights
 from .stopping import fixed_length_done
 
 FloatArray = NDArray[np.float64]
@@ -310,8 +311,6 @@ def select_lookahead(
     skill at the same prior) then spread over items of near-equal value instead of
     all taking the first.
     """
-    from .lookahead import expected_loss
-
     w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     n = w.shape[0]
     blocked = np.atleast_2d(blocked)
@@ -346,20 +345,19 @@ def select_lookahead(
     order = np.argsort(-info, axis=1, kind="stable")
     cand = np.take_along_axis(cand, order, 1)
     el = expected_loss(pool, w, cand, cuts_, loss)
-    order = np.argsort(_priced_loss(pool, w, cand, el, cuts_, loss, jitter, rng), axis=1,
-                       kind="stable")
+    priced = pool.exposure_price is not None or jitter > 0
+    # Expected gain: the current loss minus the expected loss (ranks as -el does).
+    gain = current_loss(w, cuts_, loss)[:, None] - el if priced or tolerance > 0 else None
+    key = el if gain is None or not priced else _priced_key(pool, cand, gain, jitter, rng)
+    order = np.argsort(key, axis=1, kind="stable")
     cand_s = np.take_along_axis(cand, order, 1)
     avail = cand_s >= 0
     k_eff: int | IntArray = k
-    if tolerance > 0:
-        # Randomesque over the items whose expected gain (current loss minus expected
-        # loss) is within ``tolerance`` of the best item's gain.
-        from .lookahead import current_loss
-
-        el_s = np.take_along_axis(el, order, 1)
-        now = current_loss(w, cuts_, loss)
-        gain = now[:, None] - el_s
-        close = gain >= (1.0 - tolerance) * gain[:, :1]
+    if tolerance > 0 and gain is not None:
+        # Randomesque over the items whose expected gain is within ``tolerance`` of the
+        # best item's gain.
+        gain_s = np.take_along_axis(gain, order, 1)
+        close = gain_s >= (1.0 - tolerance) * gain_s[:, :1]
         k_eff = np.maximum(np.maximum(close.sum(axis=1), 1), k)
     stratum = pool.stratum(st_theta)
     sh = (pool.sh_k[np.maximum(cand_s, 0), stratum[:, None]] if exposure
@@ -369,16 +367,10 @@ def select_lookahead(
                              mean, blocked, type_allowed, stratum, rng, k, exposure)
 
 
-def _priced_loss(pool: SkillPool, w: FloatArray, cand: IntArray, el: FloatArray,
-                 cuts: FloatArray, loss: str, jitter: float,
-                 rng: np.random.Generator) -> FloatArray:
-    """What the lookahead ranks by, lowest first: the expected loss, or with prices or
-    jitter, minus (expected gain x noise - price)."""
-    if pool.exposure_price is None and jitter <= 0:
-        return el
-    from .lookahead import current_loss
-
-    gain = current_loss(w, cuts, loss)[:, None] - el
+def _priced_key(pool: SkillPool, cand: IntArray, gain: FloatArray, jitter: float,
+                rng: np.random.Generator) -> FloatArray:
+    """What the lookahead ranks by with prices or jitter, lowest first:
+    -(expected gain x noise - price)."""
     if jitter > 0:
         gain = gain * np.exp(jitter * rng.gumbel(size=gain.shape))
     if pool.exposure_price is not None:
@@ -633,8 +625,6 @@ def next_item(
     allowed = allowed_types(counts, quota, max(pool.n_types, 1))
     weights = None
     if config.lookahead and cuts is not None and np.size(cuts):
-        from .lookahead import posterior_weights
-
         answers = np.asarray(state.responses, dtype=np.int64)
         ll = log_lik_grid(pool, scored_idx, answers[np.asarray(state.scored, dtype=bool)]
                           if answers.size else answers)

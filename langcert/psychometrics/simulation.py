@@ -303,9 +303,14 @@ def run_battery(
     *,
     progress: Progress | None = None,
     track_selected: bool = False,
+    configs: Sequence[CatConfig] | None = None,
 ) -> list[SkillRun]:
-    """Run all skills in order and fill in the reported theta, SE and bands."""
+    """Run all skills in order and fill in the reported theta, SE and bands.
+
+    ``configs`` gives each skill its own CAT design (the live test's sections differ in
+    their type quotas); by default every skill uses ``design.config``."""
     n, n_sk = theta_true.shape
+    configs_l = [design.config] * n_sk if configs is None else list(configs)
     cuts_l = [REFERENCE_CUTS] * n_sk if cuts is None else list(cuts)
     cov = equicorrelated(n_sk, design.rho)
     mu = np.zeros(n_sk)
@@ -317,7 +322,7 @@ def run_battery(
             pm, psd = conditional_prior(mu, cov, lam, h, s)
         else:
             pm, psd = np.zeros(n), np.ones(n)
-        run = run_skill(pool, theta_true[:, s], rng, design.config, prior_mean=pm,
+        run = run_skill(pool, theta_true[:, s], rng, configs_l[s], prior_mean=pm,
                         prior_sd=psd, cuts=cuts_l[s], progress=progress,
                         track_selected=track_selected)
         m, sd = eap_from_grid(run.log_lik, normal_log_prior(GRID, 0.0, 1.0))

@@ -189,7 +189,7 @@ def record_access(*, result: Result, searcher: Searcher, kind: str, action: str)
     """An organisation saw or downloaded a result: audited, and in the candidate's log."""
     with transaction.atomic(savepoint=False):  # both rows or neither, in one commit
         AccessEvent.objects.create(result=result, organisation=searcher.organisation,
-                                   user=searcher.user if searcher.user is not None else None,
+                                   user=searcher.user,
                                    kind=kind)
         record_event(actor=searcher.user, action=action, target=result,
                      data={"organisation": searcher.organisation.pk,
