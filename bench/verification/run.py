@@ -262,6 +262,7 @@ def summarise(totals: dict) -> dict:
             "non_200": t["other"], "socket_errors": t["socket_errors"],
             "matched": t["matched"], "missed": t["missed"],
             "gunicorn_ms": sum(c["gunicorn"] for c in cpu) * 1000 / max(t["requests"], 1),
+            "postgres_ms": sum(c["postgres"] for c in cpu) * 1000 / max(t["requests"], 1),
             "other_cores": sum(c["other_cores"] * c["wall"] for c in cpu) / wall if wall else 0,
             "busy": sum(c["busy_share"] * c["wall"] for c in cpu) / wall if wall else 0,
         }
@@ -300,15 +301,18 @@ def report(summary: dict, check: str, bulk: dict, args, command: str, cache: str
         "rotated.",
         "", "```", command, "```", "",
         "| load | requests | req/s | % of ping | p50 ms | p95 ms | p99 ms | max ms | non-200 "
-        "| gunicorn CPU ms/req | machine busy | other processes (cores) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| gunicorn CPU ms/req | PostgreSQL CPU ms/req | machine busy "
+        "| other processes (cores) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     for name, s in summary.items():
         share = s["rate"] / reference * 100 if reference else float("nan")
         lines.append(
             f"| {name} | {s['requests']} | {s['rate']:.1f} | {share:.0f} % | {s['p50']:.1f} "
             f"| {s['p95']:.1f} | {s['p99']:.1f} | {s['max']:.1f} | {s['non_200']} "
-            f"| {s['gunicorn_ms']:.2f} | {s['busy'] * 100:.0f}% | {s['other_cores']:.2f} |")
+            f"| {s['gunicorn_ms']:.2f} | {s['postgres_ms']:.2f} | {s['busy'] * 100:.0f}% "
+            f"| {s['other_cores']:.2f} |")
     ratio = summary[MAIN]["rate"] / reference if reference else 0.0
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
     lines += ["", f"Verification (half hits) at **{ratio * 100:.0f} %** of the ping's "

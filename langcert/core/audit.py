@@ -32,8 +32,17 @@ def record_event(
 
     `data` holds identifiers and facts, never personal data such as names or emails.
     """
+    event = event_row(actor=actor, action=action, target=target, request=request, data=data)
+    event.save(force_insert=True)
+    return event
+
+
+def event_row(*, actor: Any, action: str, target: models.Model | None = None,
+              request: HttpRequest | None = None,
+              data: dict[str, Any] | None = None) -> AuditEvent:
+    """The unsaved row `record_event` writes (for `fast_insert.insert_rows`)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=user,
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
