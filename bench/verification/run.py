@@ -34,7 +34,7 @@ What one run does:
    (``POST /api/v1/verifications/bulk``, half hits), one at a time;
 7. prints requests/s and latency (wrk's, per request, on the client) of each load and the
    ratio of the verification's throughput to the ping's (target: at least 60 %), the CPU
-   gunicorn spent per request and the CPU other processes took meanwhile;
+   gunicorn and PostgreSQL spent per request and the CPU other processes took meanwhile;
 8. stops gunicorn and Redis, drops the database (also on failure or Ctrl-C) and writes the
    figures into ``bench/verification/RESULTS.md`` (``--out``).
 """

@@ -10,11 +10,16 @@ objects) exactly as the queryset's own iteration makes them: the same converters
 
 Only the values of parameters change between calls: a queryset whose shape depends on
 the values (an `__in` list, a None turning into IS NULL) cannot be compiled this way.
+The plan (SQL, compiler, converters, populators) is only read once made, so threads share
+it. It rests on the compiler's internals as `QuerySet` iteration uses them (Django 5.2):
+tests/verification/test_lookup_speed_paths.py compares every answer with the queryset's
+on both databases, so a Django upgrade that changes them fails there first.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from django.db import connections, models, router
@@ -44,6 +49,7 @@ class _Plan:
     compiler: SQLCompiler
     init_list: tuple[str, ...]
     model_columns: slice
+    converters: dict[int, Any]  # column -> the functions turning its value into Python's
     populators: tuple[Any, ...]  # fill in the select_related objects; they keep no state
 
 
@@ -74,7 +80,8 @@ class CompiledQuery:
             row = cursor.fetchone()
         if row is None:
             return None
-        [row] = plan.compiler.results_iter([[row]])  # the converters, as iteration applies
+        if plan.converters:
+            [row] = plan.compiler.apply_converters([row], plan.converters)
         instance = self.model.from_db(connection.alias, plan.init_list, row[plan.model_columns])
         for populator in plan.populators:
             populator.populate(row, instance)
@@ -110,10 +117,9 @@ def _compile(queryset: models.QuerySet, fields: dict[str, models.Field]) -> _Pla
     columns = slice(select_fields[0], select_fields[-1] + 1)
     init_list = tuple(column[0].target.attname for column in compiler.select[columns])
     populators = get_related_populators(compiler.klass_info, compiler.select, queryset.db)
-    return _Plan(sql, tuple(params), tuple(slots), compiler, init_list, columns,
+    converters = compiler.get_converters([column[0] for column in compiler.select])
+    return _Plan(sql, tuple(params), tuple(slots), compiler, init_list, columns, converters,
                  tuple(populators))
-
-
 
 
 def prepared_cursor(connection):
@@ -126,16 +132,18 @@ def prepared_cursor(connection):
     if connection.vendor != "postgresql" or connection.connection.prepare_threshold is None:
         return connection.cursor()
     connection.validate_thread_sharing()
-    cursor = _PreparingCursor(connection.connection)
+    cursor = _preparing_cursor_class()(connection.connection)
     return (connection.make_debug_cursor(cursor) if connection.queries_logged
             else connection.make_cursor(cursor))
 
 
-try:  # psycopg 3: Django's own cursors bind on the client, which psycopg never prepares
-    from django.db.backends.postgresql.base import ServerBindingCursor
+@cache
+def _preparing_cursor_class():
+    # Django's own cursors bind parameters on the client, which psycopg never prepares.
+    from django.db.backends.postgresql.base import ServerBindingCursor  # psycopg 3
 
-    class _PreparingCursor(ServerBindingCursor):
+    class PreparingCursor(ServerBindingCursor):
         def execute(self, query, params=None, **kwargs):
             return super().execute(query, params, prepare=True)
-except ImportError:  # no psycopg: PostgreSQL is not in use
-    _PreparingCursor = None
+
+    return PreparingCursor

@@ -8,6 +8,7 @@ Django's generic `incr` re-saves a value with the cache's default timeout)."""
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
+from weakref import WeakKeyDictionary
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -33,10 +34,19 @@ def any_limited(limits: Iterable[Limit]) -> bool:
 def room_left(limits: Iterable[Limit]) -> int:
     """How many more attempts fit under every (scope, ident, limit), read in one round trip."""
     limits = list(limits)
-    keys = [_key(scope, ident) for scope, ident, _limit in limits]
-    found = cache.get_many(keys)
-    return min((limit - (found.get(key) or 0) for key, (_s, _i, limit)
-                in zip(keys, limits, strict=True)), default=NO_LIMIT)
+    counts = _counts([_key(scope, ident) for scope, ident, _limit in limits])
+    return min((limit - count for count, (_s, _i, limit) in zip(counts, limits, strict=True)),
+               default=NO_LIMIT)
+
+
+def _counts(keys: list[str]) -> list[int]:
+    client = _redis_client()
+    if client is None:
+        found = cache.get_many(keys)
+        return [found.get(key) or 0 for key in keys]
+    # The counters are plain integers on Redis (count_attempts), read as they are.
+    values = client.mget([cache.make_and_validate_key(key) for key in keys]) if keys else []
+    return [int(value or 0) for value in values]
 
 
 def count_attempt(scope: str, ident: str, window_seconds: int) -> int:
@@ -115,9 +125,18 @@ def _add_elsewhere(key: str, by: int, window_seconds: int | None) -> int:
 def _redis_client():
     """The cache's own Redis client, or None when the cache is not Redis (Django's cache API
     has no batched or windowed increment). `_cache` is private to Django's RedisCache
-    (Django 5.2): tests/core/test_ratelimit.py runs every counter on Redis too."""
+    (Django 5.2): tests/core/test_ratelimit.py runs every counter on Redis too. Kept per
+    cache backend: Django makes a new client (50 us) on every call, on the same pool."""
     backend = caches["default"]
-    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
+    if not isinstance(backend, RedisCache):
+        return None
+    client = _clients.get(backend)
+    if client is None:
+        client = _clients[backend] = backend._cache.get_client(write=True)
+    return client
+
+
+_clients: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def reset(scope: str, ident: str) -> None:
