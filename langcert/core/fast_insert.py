@@ -19,6 +19,8 @@ from langcert.core.compiled_query import prepared_cursor
 def insert_rows(*rows: models.Model) -> None:
     """Insert these unsaved instances (defaults and auto_now_add filled in, as `save` would;
     ids are not read back, no signal is sent), all or none."""
+    if not rows:
+        return
     connection = connections[router.db_for_write(type(rows[0]))]
     statements = [_insert_sql(type(row), connection.alias) for row in rows]
     values = [_values(row, connection) for row in rows]
