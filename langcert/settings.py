@@ -114,7 +114,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when a transaction starts: SQLite has no SELECT FOR UPDATE.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         timeout=20, transaction_mode="IMMEDIATE")
-elif os.environ.get("DATABASE_PREPARED_STATEMENTS", "on") != "off":
+elif (DATABASES["default"]["ENGINE"].endswith("postgresql")
+      and os.environ.get("DATABASE_PREPARED_STATEMENTS", "on") != "off"):
     # Lets psycopg prepare the hot queries compiled once (core/compiled_query) so that
     # PostgreSQL stops planning them on every run; Django's own cursors bind parameters on
     # the client and are never prepared. Behind a connection pooler in transaction mode

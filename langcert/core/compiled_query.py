@@ -1,28 +1,29 @@
-"""A queryset compiled to SQL once per process, then run with other values.
+"""A queryset compiled to SQL once (per thread), then run with other values.
 
 For hot paths where Django's building and compiling of a queryset costs far more than the
 database takes to run it: the API's lookup by Statement of Results number and date of
-birth joins six tables, which Django takes about 1.1 ms to turn into SQL and PostgreSQL
-0.14 ms to answer. The queryset is built once with stand-in values, its SQL kept, and each
-call swaps the real values in. Rows become model instances (with their `select_related`
-objects) exactly as the queryset's own iteration makes them: the same converters,
-`Model.from_db` and related populators.
+birth joins six tables, which Django takes about 1.1 ms to turn into SQL and PostgreSQL,
+once the statement is prepared (`prepared_cursor`), 0.05 ms to run. The queryset is built
+once with stand-in values, its SQL kept, and each call swaps the real values in. Rows
+become model instances (with their `select_related` objects) exactly as the queryset's own
+iteration makes them: the same converters, `Model.from_db` and related populators.
 
 Only the values of parameters change between calls: a queryset whose shape depends on
 the values (an `__in` list, a None turning into IS NULL) cannot be compiled this way.
-The plan (SQL, compiler, converters, populators) is only read once made, so threads share
-it. It rests on the compiler's internals as `QuerySet` iteration uses them (Django 5.2):
-tests/verification/test_lookup_speed_paths.py compares every answer with the queryset's
-on both databases, so a Django upgrade that changes them fails there first.
+Each thread makes its own plan (SQL, compiler, converters, populators), bound to its own
+connection as Django's are. It rests on the compiler's internals as `QuerySet` iteration
+uses them (Django 5.2): tests/verification/test_lookup_speed_paths.py compares every answer
+with the queryset's on both databases, so a Django upgrade that changes them fails there.
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import NotSupportedError, connections, models, router
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -62,22 +63,27 @@ class CompiledQuery:
         self.model = model
         self._build = build
         self._fields = fields
-        self._plans: dict[tuple[str, str], _Plan] = {}
+        # Per thread, as Django's connections are: a plan holds its thread's connection.
+        self._local = threading.local()
 
     def first(self, **values: Any) -> models.Model | None:
         """The first row's instance, or None."""
         connection = connections[router.db_for_read(self.model)]
-        plan = self._plans.get((connection.alias, connection.vendor))
-        if plan is None:
-            stand_ins = {name: _stand_in(field) for name, field in self._fields.items()}
-            plan = self._plans[(connection.alias, connection.vendor)] = _compile(
-                self._build(**stand_ins).using(connection.alias), self._fields)
+        plan = self._plan(connection)
         params = list(plan.params)
         for slot in plan.slots:
             params[slot.position] = _db_value(slot.field, values[slot.name], connection)
-        with prepared_cursor(connection) as cursor:
-            cursor.execute(plan.sql, params)
-            row = cursor.fetchone()
+        try:
+            row = _fetch_one(connection, plan.sql, params)
+        except NotSupportedError:
+            # "cached plan must not change result type": a migration run elsewhere changed a
+            # column this prepared statement returns. Inside a transaction, its rollback
+            # makes psycopg forget its statements; outside, forget them now and run again.
+            if connection.in_atomic_block:
+                raise
+            with connection.cursor() as cursor:
+                cursor.execute("DEALLOCATE ALL")
+            row = _fetch_one(connection, plan.sql, params)
         if row is None:
             return None
         if plan.converters:
@@ -86,6 +92,21 @@ class CompiledQuery:
         for populator in plan.populators:
             populator.populate(row, instance)
         return instance
+
+
+    def _plan(self, connection) -> _Plan:
+        plans = self._local.__dict__.setdefault("plans", {})
+        key = (connection.alias, connection.vendor)
+        if key not in plans:
+            stand_ins = {name: _stand_in(field) for name, field in self._fields.items()}
+            plans[key] = _compile(self._build(**stand_ins).using(connection.alias), self._fields)
+        return plans[key]
+
+
+def _fetch_one(connection, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    with prepared_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _stand_in(field: models.Field) -> Any:
@@ -128,11 +149,16 @@ def prepared_cursor(connection):
     its CPU for the six-table lookup, against 0.05 ms to run it prepared). Elsewhere, or
     with prepared statements turned off (settings: DATABASE_PREPARED_STATEMENTS), the
     usual cursor. Django's debug logging and execute wrappers apply as to any cursor."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    # What connection.cursor() does before making its cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    if connection.vendor != "postgresql" or connection.connection.prepare_threshold is None:
+    if connection.connection.prepare_threshold is None:
         return connection.cursor()
     connection.validate_thread_sharing()
-    cursor = _preparing_cursor_class()(connection.connection)
+    with connection.wrap_database_errors:
+        cursor = _preparing_cursor_class()(connection.connection)
     return (connection.make_debug_cursor(cursor) if connection.queries_logged
             else connection.make_cursor(cursor))
 

@@ -28,7 +28,9 @@ def insert_rows(*rows: models.Model) -> None:
         *first, last = statements
         with_clauses = ", ".join(f"row{n} AS ({sql})" for n, sql in enumerate(first))
         sql = f"WITH {with_clauses} {last}" if first else last
-        with prepared_cursor(connection) as cursor:
+        # As save() does: a failure marks an enclosing atomic block for rollback.
+        with transaction.mark_for_rollback_on_error(using=connection.alias), \
+                prepared_cursor(connection) as cursor:
             cursor.execute(sql, [value for row_values in values for value in row_values])
         return
     with transaction.atomic(using=connection.alias, savepoint=False), \
@@ -39,7 +41,7 @@ def insert_rows(*rows: models.Model) -> None:
 
 def _fields(model: type[models.Model]) -> list[models.Field]:
     return [field for field in model._meta.local_concrete_fields
-            if field is not model._meta.auto_field]
+            if field is not model._meta.auto_field and not field.generated]
 
 
 @cache
@@ -53,5 +55,9 @@ def _insert_sql(model: type[models.Model], alias: str) -> str:
 
 
 def _values(row: models.Model, connection) -> list[Any]:
-    return [field.get_db_prep_save(field.pre_save(row, True), connection)
-            for field in _fields(type(row))]
+    values = [field.pre_save(row, True) for field in _fields(type(row))]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        raise ValueError("insert_rows writes plain values: use save() for database defaults "
+                         "and expressions")
+    return [field.get_db_prep_save(value, connection)
+            for field, value in zip(_fields(type(row)), values, strict=True)]

@@ -4,7 +4,9 @@ PostgreSQL, all or none."""
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Upper
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -43,3 +45,21 @@ def test_a_row_the_database_refuses_takes_the_others_with_it():
     assert not AuditEvent.objects.exists()
     insert_rows(AuditEvent(action="test.fine"))
     assert AuditEvent.objects.filter(action="test.fine").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_row_marks_the_enclosing_transaction_for_rollback():
+    refused = AuditEvent(action="test.refused")
+    refused.action = None
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            insert_rows(refused)
+        assert transaction.get_rollback()  # as after a failed save(): rolled back on exit
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_expressions_and_database_defaults_are_refused():
+    with pytest.raises(ValueError, match="plain values"):
+        insert_rows(AuditEvent(action="test.ok"), AuditEvent(action=Upper(Value("x"))))
+    assert not AuditEvent.objects.exists()

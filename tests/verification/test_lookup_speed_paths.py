@@ -3,10 +3,11 @@ the queryset finds, the API's narrow result query gives every field without anot
 and a hit's two log rows are written together or not at all. (The batched limit reads and
 counts: tests/core/test_ratelimit.py.)"""
 
+import threading
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, connections
 from django.utils import timezone
 
 from langcert.centres.models import Candidate
@@ -105,9 +106,61 @@ def test_postgresql_plans_the_lookup_once_per_connection(advanced_result):  # no
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM "
                        "pg_prepared_statements")
         prepared = dict(cursor.fetchall())
-    sql = lookup._lookup_query(RESULT_COLUMNS)._plans[(connection.alias, "postgresql")].sql
+    sql = lookup._lookup_query(RESULT_COLUMNS)._local.plans[(connection.alias, "postgresql")].sql
     [runs] = [runs for statement, runs in prepared.items() if "results_result" in statement
               and "centres_centre" in statement and '"skills"' in statement
               and '"computed_at"' not in statement]
     assert runs >= 2
     assert sql.count("%s") == 3  # status, date of birth, number: nothing inlined
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres_only
+def test_a_column_changed_by_a_migration_elsewhere_does_not_break_the_prepared_lookup(
+        advanced_result):  # noqa: F811
+    """Another process (manage.py migrate during a deploy) changes the type of a column the
+    prepared lookup returns: PostgreSQL then refuses the prepared statement ("cached plan
+    must not change result type"); the lookup prepares it again and answers."""
+    assert lookup._find(advanced_result.statement_number, BIRTH, RESULT_COLUMNS)
+    elsewhere = connection.get_new_connection(connection.get_connection_params())
+    elsewhere.autocommit = True
+    try:
+        elsewhere.execute("ALTER TABLE centres_candidate ALTER COLUMN last_name TYPE text")
+        found = lookup._find(advanced_result.statement_number, BIRTH, RESULT_COLUMNS)
+        assert found == advanced_result
+        assert found.entry.candidate.last_name == advanced_result.entry.candidate.last_name
+    finally:
+        elsewhere.execute("ALTER TABLE centres_candidate ALTER COLUMN last_name "
+                          "TYPE varchar(100)")
+        elsewhere.close()
+        with connection.cursor() as cursor:  # the other tests' statements, prepared afresh
+            cursor.execute("DEALLOCATE ALL")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_runs_the_lookup_on_its_own_connection(advanced_result):  # noqa: F811
+    """Threads (runserver's, a threaded worker's) each compile the lookup for their own
+    connection, and a thread's plan goes with the thread."""
+    assert lookup._find(advanced_result.statement_number, BIRTH, RESULT_COLUMNS)
+    seen = {}
+
+    def look_up():
+        try:
+            found = lookup._find(advanced_result.statement_number, BIRTH, RESULT_COLUMNS)
+            seen["found"] = found
+            seen["last_name"] = found.entry.candidate.last_name
+            seen["connection"] = connections["default"]
+            plans = lookup._lookup_query(RESULT_COLUMNS)._local.plans.values()
+            seen["plan_connections"] = [plan.compiler.connection for plan in plans]
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=look_up)
+    thread.start()
+    thread.join()
+    assert seen["found"] == advanced_result
+    assert seen["last_name"] == advanced_result.entry.candidate.last_name
+    assert seen["connection"] is not connections["default"]
+    assert seen["plan_connections"] == [seen["connection"]]
+    plans = lookup._lookup_query(RESULT_COLUMNS)._local.plans.values()
+    assert [plan.compiler.connection for plan in plans] == [connections["default"]]
