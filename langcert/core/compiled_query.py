@@ -96,11 +96,13 @@ class CompiledQuery:
 
     def _plan(self, connection) -> _Plan:
         plans = self._local.__dict__.setdefault("plans", {})
-        key = (connection.alias, connection.vendor)
-        if key not in plans:
+        plan = plans.get(connection.alias)
+        # Made again when the alias names another connection object (settings changed).
+        if plan is None or plan.compiler.connection is not connection:
             stand_ins = {name: _stand_in(field) for name, field in self._fields.items()}
-            plans[key] = _compile(self._build(**stand_ins).using(connection.alias), self._fields)
-        return plans[key]
+            plan = plans[connection.alias] = _compile(
+                self._build(**stand_ins).using(connection.alias), self._fields)
+        return plan
 
 
 def _fetch_one(connection, sql: str, params: list[Any]) -> tuple[Any, ...] | None:

@@ -106,7 +106,7 @@ def test_postgresql_plans_the_lookup_once_per_connection(advanced_result):  # no
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM "
                        "pg_prepared_statements")
         prepared = dict(cursor.fetchall())
-    sql = lookup._lookup_query(RESULT_COLUMNS)._local.plans[(connection.alias, "postgresql")].sql
+    sql = lookup._lookup_query(RESULT_COLUMNS)._local.plans[connection.alias].sql
     [runs] = [runs for statement, runs in prepared.items() if "results_result" in statement
               and "centres_centre" in statement and '"skills"' in statement
               and '"computed_at"' not in statement]
