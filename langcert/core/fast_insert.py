@@ -55,9 +55,10 @@ def _insert_sql(model: type[models.Model], alias: str) -> str:
 
 
 def _values(row: models.Model, connection) -> list[Any]:
-    values = [field.pre_save(row, True) for field in _fields(type(row))]
+    fields = _fields(type(row))
+    values = [field.pre_save(row, True) for field in fields]
     if any(hasattr(value, "resolve_expression") for value in values):
         raise ValueError("insert_rows writes plain values: use save() for database defaults "
                          "and expressions")
     return [field.get_db_prep_save(value, connection)
-            for field, value in zip(_fields(type(row)), values, strict=True)]
+            for field, value in zip(fields, values, strict=True)]

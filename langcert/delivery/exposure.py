@@ -84,14 +84,14 @@ def _banks(language: Language) -> dict[str, Bank]:
 
 
 def _store(language: Language, calibrated: dict[str, SkillPool]) -> None:
+    k_of = {item_id: k for pool in calibrated.values()
+            for item_id, k in zip(pool.item_ids.tolist(), pool.sh_k[:, 0].tolist(), strict=True)}
     now = timezone.now()
     with transaction.atomic():
-        for pool in calibrated.values():
-            items = list(Item.objects.filter(pk__in=[int(i) for i in pool.item_ids]))
-            k_of = dict(zip(pool.item_ids.tolist(), pool.sh_k[:, 0].tolist(), strict=True))
-            for item in items:
-                item.exposure_k = round(k_of[item.pk], 6)
-                item.updated_at = now
-            Item.objects.bulk_update(items, ["exposure_k", "updated_at"])
+        items = list(Item.objects.filter(pk__in=k_of))
+        for item in items:
+            item.exposure_k = round(k_of[item.pk], 6)
+            item.updated_at = now
+        Item.objects.bulk_update(items, ["exposure_k", "updated_at"])
     # bulk_update sends no signal: drop the banks' version keys, once the rows are in.
     cache.delete_many([bank_version_key(language.pk, skill) for skill in calibrated])

@@ -398,8 +398,7 @@ def select_one(
              else tuple(np.flatnonzero(type_allowed).tolist()))
     listed, bound = pool.node_shortlist(g, types)
     cand = listed[~blocked[listed]]
-    st = int(np.searchsorted(pool.sh_edges, target if stratum_theta is None
-                             else stratum_theta, side="right"))
+    st = int(pool.stratum(target if stratum_theta is None else stratum_theta))
     if cand.size:
         info = _information_one(pool, target, cand)
         order = np.argsort(-info, kind="stable")

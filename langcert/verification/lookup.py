@@ -182,7 +182,7 @@ def _lookup_results(columns: Sequence[str]):
 
 @cache
 def _lookup_query(columns: tuple[str, ...]) -> CompiledQuery:
-    """The lookup of one number + date of birth, compiled once per process: every lookup
+    """The lookup of one number + date of birth, compiled once per thread: every lookup
     of a page or the API runs it, and Django takes ten times longer to compile its six
     tables than the database to answer (compiled_query)."""
     return CompiledQuery(
